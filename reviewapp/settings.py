@@ -1,0 +1,155 @@
+"""Countersign settings: one file, everything that varies comes from the environment.
+
+With no DATABASE_URL / CELERY_BROKER_URL the project runs on embedded defaults
+(SQLite and kombu's filesystem transport) so that ``make demo`` needs no server.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dj_database_url
+
+from reviewapp.lib.env import envbool, envint, envlist, envstr
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+STATE_DIR = Path(envstr("COUNTERSIGN_STATE_DIR", str(BASE_DIR / ".demo")))
+
+DEBUG = envbool("DEBUG", "False")
+SECRET_KEY = envstr("SECRET_KEY") or (
+    "insecure-dev-key-only-for-local-demo" if DEBUG or not envstr("ALLOWED_HOSTS") else None
+)
+if not SECRET_KEY:
+    raise RuntimeError("SECRET_KEY must be set when ALLOWED_HOSTS is set")
+ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "reviewapp",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "reviewapp.urls"
+WSGI_APPLICATION = "reviewapp.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ]
+        },
+    }
+]
+
+# The embedded defaults keep their files here; created only when they are used.
+if not envstr("DATABASE_URL") or not envstr("CELERY_BROKER_URL"):
+    for folder in ("broker", "broker-control"):
+        (STATE_DIR / folder).mkdir(parents=True, exist_ok=True)
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        envstr("DATABASE_URL") or f"sqlite:///{STATE_DIR / 'db.sqlite3'}",
+        conn_max_age=envint("DATABASE_CONN_MAX_AGE", "0"),
+    )
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "queue"
+LOGOUT_REDIRECT_URL = "login"
+
+LANGUAGE_CODE = "en"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+
+# Patient text never goes to logs: loggers get IDs and states only, and the
+# default error e-mails (which include request bodies) are not configured.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
+}
+
+# --- Celery ---------------------------------------------------------------
+CELERY_BROKER_URL = envstr("CELERY_BROKER_URL") or "filesystem://"
+if CELERY_BROKER_URL == "filesystem://":
+    _broker_dir = STATE_DIR / "broker"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_broker_dir),
+        "data_folder_out": str(_broker_dir),
+        "control_folder": str(STATE_DIR / "broker-control"),
+    }
+else:
+    # The broker must redeliver an unacknowledged task only after the task's
+    # hard time limit, or a slow generation would run twice at once.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": envint("CELERY_VISIBILITY_TIMEOUT", "3600"),
+        "socket_connect_timeout": 2,
+    }
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A patient's POST must not hang while the broker is down: publishing fails
+# fast, the message is already committed, and the sweeper enqueues it later.
+CELERY_TASK_PUBLISH_RETRY = False
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_DEFAULT_QUEUE = "maintenance"
+CELERY_TASK_TIME_LIMIT = envint("GENERATION_TIME_LIMIT", "600")
+CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 30
+CELERY_BEAT_SCHEDULE = {
+    "sweep-stale-draft-requests": {
+        "task": "worker.tasks.sweep_stale_requests",
+        "schedule": envint("SWEEP_INTERVAL_SECONDS", "60"),
+    }
+}
+
+# --- Countersign ------------------------------------------------------------
+COUNTERSIGN = {
+    "CANDIDATES_PER_REQUEST": envint("CANDIDATES_PER_REQUEST", "3"),
+    "CLAIM_LEASE_SECONDS": envint("CLAIM_LEASE_SECONDS", "600"),
+    # A request still queued or generating this long after its last attempt
+    # started is presumed lost (broker outage, killed worker) and re-enqueued.
+    "STALE_REQUEST_SECONDS": envint("STALE_REQUEST_SECONDS", "300"),
+    "MAX_GENERATION_ATTEMPTS": envint("MAX_GENERATION_ATTEMPTS", "5"),
+    "MAX_MESSAGE_CHARS": envint("MAX_MESSAGE_CHARS", "4000"),
+    "MODEL_CACHE_DIR": envstr("MODEL_CACHE_DIR", str(BASE_DIR / ".cache" / "models")),
+}

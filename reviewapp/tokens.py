@@ -1,0 +1,43 @@
+"""Secrets handed out once (patient links, API tokens) and stored only as hashes."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.utils import timezone
+
+from reviewapp.models import ApiToken, Conversation
+
+
+def new_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def hash_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def conversation_for_token(token: str) -> Conversation | None:
+    if not token:
+        return None
+    return Conversation.objects.filter(token_hash=hash_secret(token)).first()
+
+
+def api_token_create(*, user, name: str = "") -> str:
+    """Create a personal API token and return it; it cannot be shown again."""
+    key = new_secret()
+    ApiToken.objects.create(user=user, name=name, key_hash=hash_secret(key), prefix=key[:8])
+    return key
+
+
+def user_for_api_token(key: str):
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(key_hash=hash_secret(key), revoked_at__isnull=True, user__is_active=True)
+        .first()
+    )
+    if token is None:
+        return None
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+    return token.user

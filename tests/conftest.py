@@ -1,0 +1,100 @@
+"""Shared fixtures: personas, a tiny Llama built locally, and a real Celery worker.
+
+Everything here is real: PostgreSQL and Redis on 127.0.0.1 (``make test`` points
+the settings at them), a Celery worker consuming from Redis, and a model loaded
+through the same loading code the production worker uses.
+"""
+
+from __future__ import annotations
+
+import pytest
+import redis
+from django.conf import settings
+from django.db import connection
+
+from tests.tiny_llama import build_tiny_llama
+
+
+def pytest_sessionstart(session):
+    # The race and row-lock guarantees are PostgreSQL's; SQLite would pass
+    # tests that production would fail.
+    if connection.vendor != "postgresql":
+        pytest.exit("The suite runs on PostgreSQL: use `make test`.", returncode=2)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _empty_broker():
+    """Start from an empty broker database: no task left over from an earlier run."""
+    redis.Redis.from_url(settings.CELERY_BROKER_URL).flushdb()
+
+
+@pytest.fixture(scope="session")
+def tiny_llama(tmp_path_factory):
+    """A random tiny Llama with SmolLM2's real tokenizer and chat template, and a LoRA adapter."""
+    return build_tiny_llama(tmp_path_factory.mktemp("tiny-llama"))
+
+
+@pytest.fixture
+def tiny_profile(db, tiny_llama):
+    from reviewapp.models import ModelProfile
+
+    ModelProfile.objects.filter(is_default=True).update(is_default=False)
+    return ModelProfile.objects.create(
+        name="tiny-llama-lora",
+        label="tiny Llama + LoRA r8",
+        base_model=str(tiny_llama.base_dir),
+        adapter=str(tiny_llama.adapter_dir),
+        loading_mode="fp32",
+        prompt_format="chat_template",
+        system_prompt="You are a careful assistant.",
+        generation_defaults={"do_sample": True, "temperature": 1.0, "max_new_tokens": 12,
+                             "min_new_tokens": 4},
+        is_default=True,
+    )
+
+
+def _persona(username: str, *, reviewer: bool):
+    from django.contrib.auth import get_user_model
+
+    from reviewapp.management.commands.seed_demo import reviewers_group
+
+    user = get_user_model().objects.create_user(username=username, password="pw-" + username)
+    if reviewer:
+        user.groups.add(reviewers_group())
+    return user
+
+
+@pytest.fixture
+def alice(db):
+    """A clinician with review permission."""
+    return _persona("alice", reviewer=True)
+
+
+@pytest.fixture
+def bob(db):
+    """A second clinician with review permission."""
+    return _persona("bob", reviewer=True)
+
+
+@pytest.fixture
+def mallory(db):
+    """A logged-in user without review permission."""
+    return _persona("mallory", reviewer=False)
+
+
+@pytest.fixture
+def celery_worker(transactional_db):
+    """A real Celery worker, in this process, consuming the real Redis broker."""
+    from celery.contrib.testing.worker import start_worker
+
+    from worker.celery import app
+
+    redis.Redis.from_url(settings.CELERY_BROKER_URL).flushdb()
+    with start_worker(
+        app,
+        pool="solo",
+        perform_ping_check=False,
+        queues=["generate", "maintenance"],
+        shutdown_timeout=30,
+    ) as worker:
+        yield worker

@@ -1,0 +1,62 @@
+"""Celery tasks. They take IDs, call the workflow, and keep no state of their own."""
+
+from __future__ import annotations
+
+import logging
+import random
+
+from django.conf import settings
+
+from reviewapp import workflow
+from reviewapp.models import ModelProfile
+from worker.celery import app
+from worker.engine import ProfileSpec
+
+logger = logging.getLogger(__name__)
+
+MAX_RETRIES = 3
+
+
+def profile_spec(profile: ModelProfile) -> ProfileSpec:
+    return ProfileSpec(
+        base_model=profile.base_model,
+        adapter=profile.adapter,
+        loading_mode=profile.loading_mode,
+        prompt_format=profile.prompt_format,
+        system_prompt=profile.system_prompt,
+        generation_defaults=dict(profile.generation_defaults),
+    )
+
+
+@app.task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=MAX_RETRIES)
+def generate_candidates(self, request_id: int) -> str:
+    """Draft the candidate set for one request. Safe to run twice: one set is kept."""
+    draft_request = workflow.generation_start(request_id=request_id, task_id=self.request.id)
+    if draft_request is None:
+        return "skipped"
+    try:
+        # Imported here: the engine cache pulls in torch, which the web
+        # process and the prefork parent never need.
+        from worker.engine_cache import get_engine
+
+        engine = get_engine(profile_spec(draft_request.profile))
+        candidates = engine.draft(
+            draft_request.message.history(),
+            n=settings.COUNTERSIGN["CANDIDATES_PER_REQUEST"],
+            seed=random.SystemRandom().randrange(2**31),
+        )
+    except Exception as exc:
+        # Only the exception type: its message may quote the patient's text.
+        logger.error("generation for request %s failed: %s", request_id, type(exc).__name__)
+        if self.request.retries >= self.max_retries:
+            workflow.generation_fail(request_id=request_id, reason=type(exc).__name__)
+            return "failed"
+        # No exc= here: Celery would log its message, which may quote patient text.
+        raise self.retry(countdown=2 ** self.request.retries) from None
+    stored = workflow.candidates_store(request_id=request_id, candidates=candidates)
+    return "stored" if stored else "discarded"
+
+
+@app.task(acks_late=True)
+def sweep_stale_requests() -> list[int]:
+    return workflow.requests_sweep_stale()
