@@ -43,6 +43,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "reviewapp.api.middleware.JsonBodyOnlyMiddleware",
 ]
 
 ROOT_URLCONF = "reviewapp.urls"

@@ -9,6 +9,7 @@ with a conditional UPDATE, so racing callers see one winner and a Conflict.
 from __future__ import annotations
 
 import random
+import re
 from datetime import timedelta
 
 from django.conf import settings
@@ -67,10 +68,17 @@ def _setting(name: str) -> int:
     return settings.COUNTERSIGN[name]
 
 
+# Control characters (other than line breaks and tabs) and lone surrogates are
+# never meant, and PostgreSQL refuses NUL outright.
+_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+
+
 def _clean_text(text: str | None, *, what: str) -> str:
     cleaned = (text or "").strip()
     if not cleaned:
         raise InvalidInput(f"{what} must not be empty.")
+    if _UNPRINTABLE.search(cleaned):
+        raise InvalidInput(f"{what} contains control characters or invalid Unicode.")
     limit = _setting("MAX_MESSAGE_CHARS")
     if len(cleaned) > limit:
         raise InvalidInput(f"{what} is longer than {limit} characters.")

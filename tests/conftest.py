@@ -15,6 +15,10 @@ from django.db import connection
 from tests.tiny_llama import build_tiny_llama
 
 
+# Tests log personas in often; the production hasher is slow on purpose.
+settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def pytest_sessionstart(session):
     # The race and row-lock guarantees are PostgreSQL's; SQLite would pass
     # tests that production would fail.

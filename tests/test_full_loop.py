@@ -68,7 +68,7 @@ def test_it_runs_the_whole_loop(client, tiny_profile, alice, celery_worker, tmp_
     detail = client.get(f"/api/v1/drafts/{draft.pk}", **clinician).json()
     assert [c["id"] for c in detail["candidates"]] == [c.pk for c in candidates]
 
-    assert client.post(f"/api/v1/drafts/{draft.pk}/claim", **clinician).status_code == 200
+    assert client.generic("POST", f"/api/v1/drafts/{draft.pk}/claim", b"", **clinician).status_code == 200
     edited_text = "That sounds exhausting. What has been keeping you awake at night?"
     decided = client.post(
         f"/api/v1/drafts/{draft.pk}/decision",

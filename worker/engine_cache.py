@@ -12,7 +12,8 @@ from pathlib import Path
 
 from django.conf import settings
 
-from worker.engine import Engine, ProfileSpec, load_engine
+from worker.engine import Engine, load_engine
+from worker.spec import ProfileSpec
 
 _engines: dict[tuple[str, str, str], Engine] = {}
 _lock = threading.Lock()

@@ -62,4 +62,8 @@ def resolve_model_path(spec: str, cache_dir: Path) -> str:
         if not filename.endswith(".gguf"):
             raise ValueError(f"{spec!r}: a packaged model must name a .gguf file")
         return str(convert_gguf_once(packaged_file(package, filename), cache_dir))
+    # Without this, a mistyped folder reaches the hub client and comes back
+    # as a puzzling "Repo id must be in the form ..." error.
+    if spec.startswith(("/", ".", "~")) and not Path(spec).expanduser().is_dir():
+        raise FileNotFoundError(f"model folder {spec!r} does not exist")
     return spec

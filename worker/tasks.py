@@ -10,7 +10,7 @@ from django.conf import settings
 from reviewapp import workflow
 from reviewapp.models import ModelProfile
 from worker.celery import app
-from worker.engine import ProfileSpec
+from worker.spec import ProfileSpec
 
 logger = logging.getLogger(__name__)
 
