@@ -3,9 +3,9 @@
 This pass finds structured identifiers: e-mail addresses, URLs, phone numbers
 (phonenumbers, Finnish and international formats), Finnish henkilötunnus and
 US social security numbers. Identity numbers are masked by their shape, not
-only when their check character is valid: a mistyped number still identifies. Names, addresses and dates need NER and are added
-on top of this (see the de-identification issue); DEID_VERSION says which
-pass produced an export.
+only when their check character is valid: a mistyped number still identifies.
+Names, addresses and dates need NER and are added on top of this (see the
+de-identification issue); DEID_VERSION says which pass produced an export.
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ def deidentify(text: str) -> tuple[str, list[Entity]]:
     entities = find_entities(text)
     pieces, position = [], 0
     for entity in entities:
-        pieces += [text[position:entity.start], f"[{entity.type}]"]
+        pieces += [text[position : entity.start], f"[{entity.type}]"]
         position = entity.end
     pieces.append(text[position:])
     return "".join(pieces), entities

@@ -161,7 +161,11 @@ def dataset_export(
     }
     (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     audit_record(
-        action="export.create", actor=actor, actor_kind="user" if actor else "cli",
-        format=fmt, counts=dict(counts), sha256=manifest["files"][data_path.name]["sha256"],
+        action="export.create",
+        actor=actor,
+        actor_kind="user" if actor else "cli",
+        format=fmt,
+        counts=dict(counts),
+        sha256=manifest["files"][data_path.name]["sha256"],
     )
     return manifest

@@ -99,7 +99,9 @@ class Message(models.Model):
         PATIENT = "patient"
         CLINICIAN = "clinician"
 
-    conversation = models.ForeignKey(Conversation, on_delete=models.PROTECT, related_name="messages")
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.PROTECT, related_name="messages"
+    )
     role = models.CharField(max_length=10, choices=Role.choices)
     text = models.TextField()
     # A clinician message exists only as the release of a decision.
@@ -131,7 +133,9 @@ class Message(models.Model):
         earlier = (
             Message.objects.patient_visible()
             .filter(conversation_id=self.conversation_id)
-            .filter(Q(created_at__lt=self.created_at) | Q(created_at=self.created_at, id__lte=self.id))
+            .filter(
+                Q(created_at__lt=self.created_at) | Q(created_at=self.created_at, id__lte=self.id)
+            )
         )
         return [
             {"role": "user" if m.role == Message.Role.PATIENT else "assistant", "content": m.text}
@@ -271,7 +275,9 @@ class Decision(models.Model):
     final_text_sha256 = models.CharField(max_length=64, blank=True)
     reasons = models.JSONField(default=list, blank=True)
     note = models.TextField(blank=True)
-    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     time_spent_seconds = models.FloatField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

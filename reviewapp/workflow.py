@@ -132,7 +132,10 @@ def message_receive(*, conversation: Conversation, text: str, request=None) -> M
         )
         draft_request = DraftRequest.objects.create(message=message, profile=default_profile())
         audit_record(
-            action="message.receive", actor_kind="patient", obj=message, request=request,
+            action="message.receive",
+            actor_kind="patient",
+            obj=message,
+            request=request,
             draft_request=draft_request.pk,
         )
         _enqueue_after_commit(draft_request)
@@ -208,11 +211,14 @@ def generation_fail(*, request_id: int, reason: str) -> None:
     now = timezone.now()
     updated = DraftRequest.objects.filter(
         pk=request_id, status__in=(Status.QUEUED, Status.GENERATING)
-    ).update(status=Status.FAILED, failure_reason=reason[:200], version=F("version") + 1,
-             updated_at=now)
+    ).update(
+        status=Status.FAILED, failure_reason=reason[:200], version=F("version") + 1, updated_at=now
+    )
     if updated:
         audit_record(
-            action="generation.fail", actor_kind="worker", obj=DraftRequest(pk=request_id),
+            action="generation.fail",
+            actor_kind="worker",
+            obj=DraftRequest(pk=request_id),
             reason=reason[:200],
         )
 
@@ -238,10 +244,9 @@ def requests_sweep_stale(*, older_than: timedelta | None = None) -> list[int]:
             continue
         # Back to queued so a fresh task may take it; the conditional update
         # leaves alone a request that a worker just finished.
-        if DraftRequest.objects.filter(pk=draft_request.pk, status=draft_request.status,
-                                       version=draft_request.version).update(
-            status=Status.QUEUED, updated_at=timezone.now(), version=F("version") + 1
-        ):
+        if DraftRequest.objects.filter(
+            pk=draft_request.pk, status=draft_request.status, version=draft_request.version
+        ).update(status=Status.QUEUED, updated_at=timezone.now(), version=F("version") + 1):
             enqueue_generation(draft_request.pk, draft_request.profile.queue)
             requeued.append(draft_request.pk)
     if requeued:
@@ -282,7 +287,9 @@ def _decision_text_and_candidate(
 ) -> tuple[str, Candidate | None]:
     if action in (Action.APPROVE, Action.EDIT):
         if draft_request.status != Status.READY:
-            raise Conflict(f"There are no candidates to {action}: request is {draft_request.status}.")
+            raise Conflict(
+                f"There are no candidates to {action}: request is {draft_request.status}."
+            )
         candidate = draft_request.candidates.filter(pk=candidate_id).first()
         if candidate is None:
             raise InvalidInput("candidate_id does not name a candidate of this request.")
@@ -357,8 +364,12 @@ def draft_request_decide(
                 time_spent_seconds=time_spent,
             )
             audit_record(
-                action=f"decision.{action}", actor=user, obj=decision, request=request,
-                draft_request=draft_request.pk, reasons=reasons,
+                action=f"decision.{action}",
+                actor=user,
+                obj=decision,
+                request=request,
+                draft_request=draft_request.pk,
+                reasons=reasons,
             )
             if action == Action.REJECT:
                 _close(draft_request, Status.REJECTED)
@@ -407,8 +418,11 @@ def reply_release(*, decision: Decision, request=None) -> Message:
         )
         _close(draft_request, Status.RELEASED)
         audit_record(
-            action="reply.release", actor=decision.reviewer, obj=reply, request=request,
-            decision=decision.pk, sha256=decision.final_text_sha256,
+            action="reply.release",
+            actor=decision.reviewer,
+            obj=reply,
+            request=request,
+            decision=decision.pk,
+            sha256=decision.final_text_sha256,
         )
     return reply
-

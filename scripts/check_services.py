@@ -41,8 +41,10 @@ def main() -> int:
         if problem
     }
     for name, problem in failures.items():
-        print(f"{name} is not answering ({problem}).\nStart it with:\n  {START_HINTS[name]}\n",
-              file=sys.stderr)
+        print(
+            f"{name} is not answering ({problem}).\nStart it with:\n  {START_HINTS[name]}\n",
+            file=sys.stderr,
+        )
     return 1 if failures else 0
 
 

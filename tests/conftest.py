@@ -14,7 +14,6 @@ from django.db import connection
 
 from tests.tiny_llama import build_tiny_llama
 
-
 # Tests log personas in often; the production hasher is slow on purpose.
 settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
@@ -51,8 +50,12 @@ def tiny_profile(db, tiny_llama):
         loading_mode="fp32",
         prompt_format="chat_template",
         system_prompt="You are a careful assistant.",
-        generation_defaults={"do_sample": True, "temperature": 1.0, "max_new_tokens": 12,
-                             "min_new_tokens": 4},
+        generation_defaults={
+            "do_sample": True,
+            "temperature": 1.0,
+            "max_new_tokens": 12,
+            "min_new_tokens": 4,
+        },
         is_default=True,
     )
 

@@ -9,7 +9,11 @@ from worker.generated import GeneratedCandidate
 
 def candidate(text: str) -> GeneratedCandidate:
     return GeneratedCandidate(
-        text=text, seed=7, prompt_tokens=10, completion_tokens=len(text.split()), latency_ms=5,
+        text=text,
+        seed=7,
+        prompt_tokens=10,
+        completion_tokens=len(text.split()),
+        latency_ms=5,
         loading_mode="fp32",
     )
 
@@ -21,7 +25,9 @@ def patient_message(text: str = "I feel low today.", *, conversation=None):
 
 
 def ready_request(
-    texts=("Candidate one.", "Candidate two.", "Candidate three."), *, message=None,
+    texts=("Candidate one.", "Candidate two.", "Candidate three."),
+    *,
+    message=None,
     task_id: str = "task-1",
 ) -> DraftRequest:
     """A request with a stored candidate set, as the worker would leave it."""

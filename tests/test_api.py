@@ -75,8 +75,12 @@ def test_it_never_shows_candidates_to_the_patient(client, patient):
     ],
 )
 def test_it_answers_bad_input_with_a_clear_4xx(client, patient, body, content_type, status):
-    reply = client.post(f"/api/v1/conversations/{patient['id']}/messages", body,
-                        content_type=content_type, **patient["auth"])
+    reply = client.post(
+        f"/api/v1/conversations/{patient['id']}/messages",
+        body,
+        content_type=content_type,
+        **patient["auth"],
+    )
     assert reply.status_code == status
     assert reply["Content-Type"].startswith("application/json")
     assert reply.json()["error"]
@@ -84,8 +88,12 @@ def test_it_answers_bad_input_with_a_clear_4xx(client, patient, body, content_ty
 
 
 def test_it_does_not_echo_the_patients_words_in_errors(client, patient):
-    reply = post_json(client, f"/api/v1/conversations/{patient['id']}/messages",
-                      {"text": CANARY, "extra": CANARY}, **patient["auth"])
+    reply = post_json(
+        client,
+        f"/api/v1/conversations/{patient['id']}/messages",
+        {"text": CANARY, "extra": CANARY},
+        **patient["auth"],
+    )
     assert reply.status_code == 422
     assert CANARY not in reply.content.decode()
 
@@ -105,8 +113,11 @@ def test_it_hides_another_conversation_from_a_valid_token(client, patient):
     for method in ("get", "post"):
         reply = getattr(client, method)(
             f"/api/v1/conversations/{other['id']}/messages",
-            **({"data": {"text": "x"}, "content_type": "application/json"} if method == "post"
-               else {}),
+            **(
+                {"data": {"text": "x"}, "content_type": "application/json"}
+                if method == "post"
+                else {}
+            ),
             **patient["auth"],
         )
         assert reply.status_code == 404
@@ -120,8 +131,15 @@ def test_it_refuses_clinician_endpoints_to_patients_and_unprivileged_users(
     assert client.get("/api/v1/queue", **mallory_api).status_code == 403
     draft = ready_request()
     assert client.get(f"/api/v1/drafts/{draft.pk}", **mallory_api).status_code == 403
-    assert post_json(client, f"/api/v1/drafts/{draft.pk}/decision",
-                     {"action": "write", "text": "x"}, **mallory_api).status_code == 403
+    assert (
+        post_json(
+            client,
+            f"/api/v1/drafts/{draft.pk}/decision",
+            {"action": "write", "text": "x"},
+            **mallory_api,
+        ).status_code
+        == 403
+    )
 
 
 def test_it_refuses_a_revoked_api_token(client, alice):
@@ -160,24 +178,46 @@ def test_it_audits_every_view_of_a_draft(client, alice_api, alice):
 def test_it_answers_a_decision_conflict_with_409(client, alice_api, bob):
     draft = ready_request()
     bob_api = {"HTTP_AUTHORIZATION": f"Token {api_token_create(user=bob)}"}
-    assert client.generic("POST", f"/api/v1/drafts/{draft.pk}/claim", b"", **bob_api).status_code == 200
-    assert client.generic("POST", f"/api/v1/drafts/{draft.pk}/claim", b"", **alice_api).status_code == 409
+    assert (
+        client.generic("POST", f"/api/v1/drafts/{draft.pk}/claim", b"", **bob_api).status_code
+        == 200
+    )
+    assert (
+        client.generic("POST", f"/api/v1/drafts/{draft.pk}/claim", b"", **alice_api).status_code
+        == 409
+    )
     candidate = draft.candidates.first()
-    held = post_json(client, f"/api/v1/drafts/{draft.pk}/decision",
-                     {"action": "approve", "candidate_id": candidate.pk}, **alice_api)
+    held = post_json(
+        client,
+        f"/api/v1/drafts/{draft.pk}/decision",
+        {"action": "approve", "candidate_id": candidate.pk},
+        **alice_api,
+    )
     assert held.status_code == 409 and "held by bob" in held.json()["error"]
-    won = post_json(client, f"/api/v1/drafts/{draft.pk}/decision",
-                    {"action": "approve", "candidate_id": candidate.pk}, **bob_api)
+    won = post_json(
+        client,
+        f"/api/v1/drafts/{draft.pk}/decision",
+        {"action": "approve", "candidate_id": candidate.pk},
+        **bob_api,
+    )
     assert won.status_code == 200 and won.json()["status"] == "released"
-    again = post_json(client, f"/api/v1/drafts/{draft.pk}/decision",
-                      {"action": "write", "text": "late"}, **bob_api)
+    again = post_json(
+        client,
+        f"/api/v1/drafts/{draft.pk}/decision",
+        {"action": "write", "text": "late"},
+        **bob_api,
+    )
     assert again.status_code == 409 and "already decided" in again.json()["error"]
 
 
 def test_it_refuses_a_decision_from_a_stale_version(client, alice_api):
     draft = ready_request()
-    reply = post_json(client, f"/api/v1/drafts/{draft.pk}/decision",
-                      {"action": "write", "text": "Hi", "version": draft.version - 1}, **alice_api)
+    reply = post_json(
+        client,
+        f"/api/v1/drafts/{draft.pk}/decision",
+        {"action": "write", "text": "Hi", "version": draft.version - 1},
+        **alice_api,
+    )
     assert reply.status_code == 409 and "changed since you opened it" in reply.json()["error"]
 
 
@@ -205,14 +245,19 @@ def test_it_explains_an_invalid_decision(client, alice_api, body, status, error)
 
 def test_it_answers_unknown_drafts_with_404(client, alice_api):
     assert client.get("/api/v1/drafts/999999", **alice_api).status_code == 404
-    assert client.generic("POST", "/api/v1/drafts/999999/claim", b"", **alice_api).status_code == 404
+    assert (
+        client.generic("POST", "/api/v1/drafts/999999/claim", b"", **alice_api).status_code == 404
+    )
 
 
 def test_it_rejects_and_redrafts(client, alice_api):
     draft = ready_request()
-    reply = post_json(client, f"/api/v1/drafts/{draft.pk}/decision",
-                      {"action": "reject", "reasons": ["tone_empathy", "too_long"], "note": "cold"},
-                      **alice_api)
+    reply = post_json(
+        client,
+        f"/api/v1/drafts/{draft.pk}/decision",
+        {"action": "reject", "reasons": ["tone_empathy", "too_long"], "note": "cold"},
+        **alice_api,
+    )
     assert reply.status_code == 200 and reply.json()["status"] == "rejected"
     fresh = DraftRequest.objects.exclude(pk=draft.pk).get()
     assert (fresh.message_id, fresh.status) == (draft.message_id, "queued")

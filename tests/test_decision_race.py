@@ -40,10 +40,13 @@ def test_it_lets_exactly_one_of_two_racing_clinicians_decide(tiny_profile, alice
     """One wins, the other gets a clear conflict, one reply reaches the patient."""
     draft = ready_request()
     first, second = draft.candidates.all()[:2]
-    outcomes = _decide_concurrently(draft, [
-        (alice, {"action": "approve", "candidate_id": first.pk}),
-        (bob, {"action": "edit", "candidate_id": second.pk, "text": "Bob's edit."}),
-    ])
+    outcomes = _decide_concurrently(
+        draft,
+        [
+            (alice, {"action": "approve", "candidate_id": first.pk}),
+            (bob, {"action": "edit", "candidate_id": second.pk, "text": "Bob's edit."}),
+        ],
+    )
     assert sorted(o.split(":")[0] for o in outcomes) == ["conflict", "won"]
     assert "already decided" in next(o for o in outcomes if o.startswith("conflict"))
     assert Decision.objects.filter(draft_request=draft).count() == 1

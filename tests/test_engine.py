@@ -40,8 +40,9 @@ def test_it_drafts_n_candidates_in_one_generate_call(tiny_llama, tmp_path, monke
     )
     calls = []
     real_generate = engine.model.generate
-    monkeypatch.setattr(engine.model, "generate",
-                        lambda **kw: calls.append(kw) or real_generate(**kw))
+    monkeypatch.setattr(
+        engine.model, "generate", lambda **kw: calls.append(kw) or real_generate(**kw)
+    )
     drafted = engine.draft(TURNS, n=3, seed=42)
     assert len(calls) == 1 and calls[0]["num_return_sequences"] == 3
     assert len(drafted) == 3

@@ -33,7 +33,9 @@ def api_token_for(username: str) -> str:
 def test_it_runs_the_whole_loop(client, tiny_profile, alice, celery_worker, tmp_path):
     """A patient's message is drafted by the worker, edited and approved by a clinician,
     seen by the patient exactly as approved, and exported as a DPO pair."""
-    created = client.post("/api/v1/conversations", {"locale": "en"}, content_type="application/json")
+    created = client.post(
+        "/api/v1/conversations", {"locale": "en"}, content_type="application/json"
+    )
     assert created.status_code == 201
     conversation_id, token = created.json()["id"], created.json()["token"]
     patient = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
@@ -46,9 +48,7 @@ def test_it_runs_the_whole_loop(client, tiny_profile, alice, celery_worker, tmp_
     )
     assert posted.status_code == 201
 
-    draft = wait_for(
-        lambda: DraftRequest.objects.filter(status="ready").first(), what="candidates"
-    )
+    draft = wait_for(lambda: DraftRequest.objects.filter(status="ready").first(), what="candidates")
     candidates = list(draft.candidates.all())
     assert len(candidates) == 3
     for c in candidates:
@@ -68,7 +68,10 @@ def test_it_runs_the_whole_loop(client, tiny_profile, alice, celery_worker, tmp_
     detail = client.get(f"/api/v1/drafts/{draft.pk}", **clinician).json()
     assert [c["id"] for c in detail["candidates"]] == [c.pk for c in candidates]
 
-    assert client.generic("POST", f"/api/v1/drafts/{draft.pk}/claim", b"", **clinician).status_code == 200
+    assert (
+        client.generic("POST", f"/api/v1/drafts/{draft.pk}/claim", b"", **clinician).status_code
+        == 200
+    )
     edited_text = "That sounds exhausting. What has been keeping you awake at night?"
     decided = client.post(
         f"/api/v1/drafts/{draft.pk}/decision",
@@ -94,5 +97,12 @@ def test_it_runs_the_whole_loop(client, tiny_profile, alice, celery_worker, tmp_
     assert rows[0]["rejected"] == [{"role": "assistant", "content": original}]
 
     actions = set(AuditEvent.objects.values_list("action", flat=True))
-    assert {"message.receive", "candidates.store", "draft.view", "draft.claim",
-            "decision.edit", "reply.release", "export.create"} <= actions
+    assert {
+        "message.receive",
+        "candidates.store",
+        "draft.view",
+        "draft.claim",
+        "decision.edit",
+        "reply.release",
+        "export.create",
+    } <= actions

@@ -53,7 +53,9 @@ def test_it_keeps_one_set_when_a_redelivered_task_overlaps_the_first(tiny_profil
     assert workflow.candidates_store(request_id=draft.pk, candidates=[candidate("a")] * 3)
     assert not workflow.candidates_store(request_id=draft.pk, candidates=[candidate("b")] * 3)
     assert list(Candidate.objects.filter(draft_request=draft).values_list("text", flat=True)) == [
-        "a", "a", "a"
+        "a",
+        "a",
+        "a",
     ]
 
 
@@ -75,11 +77,14 @@ def test_it_drafts_a_message_posted_while_the_broker_was_down(client, tiny_profi
 
     from celery.contrib.testing.worker import start_worker
 
-    with start_worker(app, pool="solo", perform_ping_check=False,
-                      queues=["generate", "maintenance"]):
+    with start_worker(
+        app, pool="solo", perform_ping_check=False, queues=["generate", "maintenance"]
+    ):
         assert workflow.requests_sweep_stale(older_than=timedelta(0)) == [draft.pk]
-        wait_for(lambda: DraftRequest.objects.get(pk=draft.pk).status == "ready",
-                 what="the swept request to be drafted")
+        wait_for(
+            lambda: DraftRequest.objects.get(pk=draft.pk).status == "ready",
+            what="the swept request to be drafted",
+        )
     assert Candidate.objects.filter(draft_request=draft).count() == 3
 
 
@@ -128,7 +133,11 @@ def test_it_keeps_torch_out_of_the_web_process_and_worker_parent():
         "import worker.celery, worker.tasks, reviewapp.workflow, reviewapp.urls;"
         "print('torch' in sys.modules)"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         env={**__import__("os").environ,
-                              "DJANGO_SETTINGS_MODULE": "reviewapp.settings"}, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={**__import__("os").environ, "DJANGO_SETTINGS_MODULE": "reviewapp.settings"},
+        check=True,
+    )
     assert out.stdout.strip() == "False"

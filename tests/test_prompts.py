@@ -21,8 +21,9 @@ TURNS = [
 
 
 def render(tokenizer, fmt, turns=TURNS, budget=10_000, system="SYSTEM-PROMPT"):
-    ids = build_prompt(tokenizer, prompt_format=fmt, system_prompt=system, turns=turns,
-                       max_prompt_tokens=budget)
+    ids = build_prompt(
+        tokenizer, prompt_format=fmt, system_prompt=system, turns=turns, max_prompt_tokens=budget
+    )
     return tokenizer.decode(ids)
 
 

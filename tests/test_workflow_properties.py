@@ -8,6 +8,8 @@ exists without a matching approval, and no request has more than one decision.
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -24,8 +26,9 @@ from reviewapp import workflow
 from reviewapp.models import Decision, DraftRequest, Message, sha256_text
 from tests.factories import candidate
 
-TEXT = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")),
-               min_size=0, max_size=40)
+TEXT = st.text(
+    alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=0, max_size=40
+)
 
 
 class ReviewWorkflow(RuleBasedStateMachine):
@@ -50,17 +53,16 @@ class ReviewWorkflow(RuleBasedStateMachine):
         if request_id is None:
             return
         if workflow.generation_start(request_id=request_id, task_id="t") is not None:
-            workflow.candidates_store(request_id=request_id,
-                                      candidates=[candidate(t) for t in texts])
+            workflow.candidates_store(
+                request_id=request_id, candidates=[candidate(t) for t in texts]
+            )
 
     @rule(request_id=requests, who=st.sampled_from(["alice", "bob", "mallory"]))
     def claim(self, request_id, who):
         if request_id is None:
             return
-        try:
+        with contextlib.suppress(workflow.Conflict, PermissionDenied):
             workflow.draft_request_claim(request_id=request_id, user=self.users[who])
-        except (workflow.Conflict, PermissionDenied):
-            pass
 
     @rule(
         request_id=requests,
@@ -76,7 +78,7 @@ class ReviewWorkflow(RuleBasedStateMachine):
             return
         draft = DraftRequest.objects.get(pk=request_id)
         ids = list(draft.candidates.values_list("pk", flat=True))
-        try:
+        with contextlib.suppress(workflow.WorkflowError, PermissionDenied):
             workflow.draft_request_decide(
                 request_id=request_id,
                 user=self.users[who],
@@ -86,8 +88,6 @@ class ReviewWorkflow(RuleBasedStateMachine):
                 reasons=reasons,
                 expected_version=draft.version - 1 if stale else draft.version,
             )
-        except (workflow.WorkflowError, PermissionDenied):
-            pass
 
     @rule(
         request_id=requests,
@@ -153,7 +153,9 @@ def test_it_never_releases_unapproved_text(tiny_profile, alice, bob, mallory):
             super().__init__(users)
 
     Machine.TestCase.settings = settings(
-        max_examples=40, stateful_step_count=25, deadline=None,
+        max_examples=40,
+        stateful_step_count=25,
+        deadline=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
     )
     Machine.TestCase().runTest()

@@ -19,6 +19,7 @@ from worker.spec import ProfileSpec, generation_params
 
 logger = logging.getLogger(__name__)
 
+
 def effective_loading(requested: str, device: str) -> tuple[str, torch.dtype]:
     """The loading mode actually used, and its dtype, on this device.
 
@@ -85,7 +86,7 @@ class Engine:
             **params,
         )
         latency_ms = round((time.perf_counter() - started) * 1000)
-        completions = output[:, len(prompt_ids):]
+        completions = output[:, len(prompt_ids) :]
         return [
             GeneratedCandidate(
                 text=self.tokenizer.decode(ids, skip_special_tokens=True).strip(),
@@ -130,7 +131,9 @@ def load_engine(spec: ProfileSpec, *, cache_dir: Path) -> Engine:
     except Exception:
         logger.exception("could not load model %s (adapter %r)", spec.base_model, spec.adapter)
         raise
-    logger.info("loaded %s (adapter %r) as %s on %s", spec.base_model, spec.adapter,
-                loading_mode, device)
-    return Engine(model=model, tokenizer=tokenizer, spec=spec, device=device,
-                  loading_mode=loading_mode)
+    logger.info(
+        "loaded %s (adapter %r) as %s on %s", spec.base_model, spec.adapter, loading_mode, device
+    )
+    return Engine(
+        model=model, tokenizer=tokenizer, spec=spec, device=device, loading_mode=loading_mode
+    )

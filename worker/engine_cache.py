@@ -28,8 +28,13 @@ def get_engine(spec: ProfileSpec) -> Engine:
     # Prompt and sampling settings may differ between profile versions that
     # share weights; the engine always drafts with the caller's.
     if engine.spec != spec:
-        engine = Engine(model=engine.model, tokenizer=engine.tokenizer, spec=spec,
-                        device=engine.device, loading_mode=engine.loading_mode)
+        engine = Engine(
+            model=engine.model,
+            tokenizer=engine.tokenizer,
+            spec=spec,
+            device=engine.device,
+            loading_mode=engine.loading_mode,
+        )
     return engine
 
 

@@ -58,7 +58,7 @@ def convert_gguf_once(gguf_path: Path, cache_dir: Path) -> Path:
 def resolve_model_path(spec: str, cache_dir: Path) -> str:
     """Turn a profile's ``base_model`` into something ``from_pretrained`` can open offline."""
     if spec.startswith(PYPI_PREFIX):
-        package, _, filename = spec[len(PYPI_PREFIX):].partition("/")
+        package, _, filename = spec[len(PYPI_PREFIX) :].partition("/")
         if not filename.endswith(".gguf"):
             raise ValueError(f"{spec!r}: a packaged model must name a .gguf file")
         return str(convert_gguf_once(packaged_file(package, filename), cache_dir))

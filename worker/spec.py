@@ -7,8 +7,15 @@ from dataclasses import dataclass, field
 # Sampling settings a profile or a request may set; anything else is refused
 # rather than passed to generate(), where a typo would be silently ignored.
 GENERATION_KEYS = frozenset(
-    {"do_sample", "temperature", "top_p", "top_k", "repetition_penalty",
-     "max_new_tokens", "min_new_tokens"}
+    {
+        "do_sample",
+        "temperature",
+        "top_p",
+        "top_k",
+        "repetition_penalty",
+        "max_new_tokens",
+        "min_new_tokens",
+    }
 )
 DEFAULT_GENERATION = {"do_sample": True, "temperature": 0.7, "top_p": 0.9, "max_new_tokens": 200}
 

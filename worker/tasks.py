@@ -52,7 +52,7 @@ def generate_candidates(self, request_id: int) -> str:
             workflow.generation_fail(request_id=request_id, reason=type(exc).__name__)
             return "failed"
         # No exc= here: Celery would log its message, which may quote patient text.
-        raise self.retry(countdown=2 ** self.request.retries) from None
+        raise self.retry(countdown=2**self.request.retries) from None
     stored = workflow.candidates_store(request_id=request_id, candidates=candidates)
     return "stored" if stored else "discarded"
 

@@ -61,7 +61,9 @@ def draft_detail(request: HttpRequest, draft_id: int):
     }
 
 
-@router.post("/drafts/{draft_id}/claim", response={200: ClaimOut, 403: Error, 404: Error, 409: Error})
+@router.post(
+    "/drafts/{draft_id}/claim", response={200: ClaimOut, 403: Error, 404: Error, 409: Error}
+)
 def claim(request: HttpRequest, draft_id: int):
     user = _reviewer(request)
     get_object_or_404(DraftRequest, pk=draft_id)

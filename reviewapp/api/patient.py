@@ -50,7 +50,9 @@ def create_conversation(request: HttpRequest, payload: ConversationIn | None = N
 )
 def post_message(request: HttpRequest, conversation_id: UUID, payload: MessageIn):
     conversation = _own_conversation(request, conversation_id)
-    message = workflow.message_receive(conversation=conversation, text=payload.text, request=request)
+    message = workflow.message_receive(
+        conversation=conversation, text=payload.text, request=request
+    )
     return 201, message
 
 

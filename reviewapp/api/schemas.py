@@ -19,7 +19,9 @@ class Error(Schema):
 
 
 class ConversationIn(StrictSchema):
-    locale: str = Field("en", min_length=2, max_length=10, pattern=r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})?$")
+    locale: str = Field(
+        "en", min_length=2, max_length=10, pattern=r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})?$"
+    )
 
 
 class ConversationCreated(Schema):

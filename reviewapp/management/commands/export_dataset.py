@@ -9,13 +9,17 @@ from reviewapp.export import DEFAULT_MIN_EDIT_DISTANCE, FORMATS, dataset_export
 
 
 class Command(BaseCommand):
-    help = "Export de-identified clinician decisions as TRL JSONL (SFT, DPO or KTO) with a manifest."
+    help = (
+        "Export de-identified clinician decisions as TRL JSONL (SFT, DPO or KTO) with a manifest."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--format", required=True, choices=FORMATS)
         parser.add_argument("--out", required=True, type=Path, help="a new or empty folder")
         parser.add_argument(
-            "--min-edit-distance", type=float, default=DEFAULT_MIN_EDIT_DISTANCE,
+            "--min-edit-distance",
+            type=float,
+            default=DEFAULT_MIN_EDIT_DISTANCE,
             help="normalised edit distance from which an edit's original counts as rejected",
         )
 

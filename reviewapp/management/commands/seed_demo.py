@@ -22,7 +22,9 @@ def reviewers_group() -> Group:
 
 
 class Command(BaseCommand):
-    help = "Create the demo clinician and admin (new passwords each run) and one sample conversation."
+    help = (
+        "Create the demo clinician and admin (new passwords each run) and one sample conversation."
+    )
 
     def handle(self, *args, **options):
         users = get_user_model()

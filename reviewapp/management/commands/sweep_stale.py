@@ -11,7 +11,9 @@ class Command(BaseCommand):
     help = "Re-enqueue draft requests whose generation was lost (the beat schedule runs this too)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--older-than", type=int, default=None, help="seconds; default from settings")
+        parser.add_argument(
+            "--older-than", type=int, default=None, help="seconds; default from settings"
+        )
 
     def handle(self, *args, older_than: int | None, **options):
         age = timedelta(seconds=older_than) if older_than is not None else None
