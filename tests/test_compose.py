@@ -29,6 +29,7 @@ def test_it_keeps_redis_from_evicting_tasks():
 def test_it_waits_for_healthy_backing_services_and_publishes_nothing_publicly():
     for name in ("web", "worker-gpu0", "beat"):
         depends = SERVICES[name]["depends_on"]
-        assert depends["postgres"]["condition"] == depends["redis"]["condition"] == "service_healthy"
+        conditions = {depends[backing]["condition"] for backing in ("postgres", "redis")}
+        assert conditions == {"service_healthy"}
     for service in SERVICES.values():
         assert all(port.startswith("127.0.0.1:") for port in service.get("ports", []))
