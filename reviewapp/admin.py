@@ -3,12 +3,26 @@ from __future__ import annotations
 from django.contrib import admin
 
 from reviewapp.models import ApiToken, AuditEvent, ModelProfile
+from reviewapp.profiles import profile_save
 
 
 @admin.register(ModelProfile)
 class ModelProfileAdmin(admin.ModelAdmin):
-    list_display = ("name", "version", "label", "loading_mode", "prompt_format", "is_default")
+    list_display = (
+        "name",
+        "version",
+        "label",
+        "loading_mode",
+        "prompt_format",
+        "language",
+        "queue",
+        "is_default",
+    )
     list_filter = ("loading_mode", "prompt_format", "language")
+    readonly_fields = ("version", "created_at")
+
+    def save_model(self, request, obj, form, change):
+        profile_save(profile=obj, actor=request.user, request=request)
 
 
 @admin.register(AuditEvent)

@@ -10,6 +10,7 @@ import hashlib
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
@@ -47,6 +48,10 @@ class ModelProfile(models.Model):
     # "pypi:<package>/<file>.gguf" for a GGUF shipped inside a Python package.
     base_model = models.CharField(max_length=500)
     adapter = models.CharField(max_length=500, blank=True)
+    # The card's adapter recipe, e.g. {"r": 16, "alpha": 32, "target_modules": [...]};
+    # a loaded adapter that disagrees is refused. {"merged": true} records that
+    # the adapter is already merged into base_model's weights.
+    adapter_config = models.JSONField(default=dict, blank=True)
     loading_mode = models.CharField(
         max_length=10, choices=LoadingMode.choices, default=LoadingMode.AUTO
     )
@@ -56,6 +61,9 @@ class ModelProfile(models.Model):
     system_prompt = models.TextField(blank=True)
     language = models.CharField(max_length=10, default="en")
     generation_defaults = models.JSONField(default=dict, blank=True)
+    # Names from worker.post_filters.POST_FILTERS; matches flag candidates.
+    post_filters = models.JSONField(default=list, blank=True)
+    # One queue per base model, so a worker keeps its base resident.
     queue = models.CharField(max_length=100, default="generate")
     is_default = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -70,6 +78,25 @@ class ModelProfile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} v{self.version}"
+
+    def clean(self) -> None:
+        # Imported here: the worker's rule tables are the one place these are defined.
+        from worker.post_filters import unknown_filters
+        from worker.spec import generation_params
+
+        errors = {}
+        try:
+            generation_params(self.generation_defaults or {})
+        except ValueError as exc:
+            errors["generation_defaults"] = str(exc)
+        if not isinstance(self.post_filters, list) or unknown_filters(self.post_filters):
+            errors["post_filters"] = "Unknown post-filter(s): " + ", ".join(
+                unknown_filters(self.post_filters if isinstance(self.post_filters, list) else [])
+            )
+        if self.adapter_config.get("merged") and self.adapter:
+            errors["adapter"] = "A merged adapter is part of the base weights; leave this empty."
+        if errors:
+            raise ValidationError(errors)
 
 
 class Conversation(models.Model):

@@ -152,5 +152,9 @@ COUNTERSIGN = {
     "STALE_REQUEST_SECONDS": envint("STALE_REQUEST_SECONDS", "300"),
     "MAX_GENERATION_ATTEMPTS": envint("MAX_GENERATION_ATTEMPTS", "5"),
     "MAX_MESSAGE_CHARS": envint("MAX_MESSAGE_CHARS", "4000"),
+    # A request waits at most this long for batch-mates before generation starts.
+    "BATCH_WINDOW_MS": envint("BATCH_WINDOW_MS", "50"),
+    # Rows (request x candidates) in one generate call; bounded by GPU memory.
+    "MAX_BATCH_ROWS": envint("MAX_BATCH_ROWS", "48"),
     "MODEL_CACHE_DIR": envstr("MODEL_CACHE_DIR", str(BASE_DIR / ".cache" / "models")),
 }

@@ -47,6 +47,11 @@ def tiny_profile(db, tiny_llama):
         label="tiny Llama + LoRA r8",
         base_model=str(tiny_llama.base_dir),
         adapter=str(tiny_llama.adapter_dir),
+        adapter_config={
+            "r": 8,
+            "alpha": 32,
+            "target_modules": ["q_proj", "k_proj", "v_proj", "o_proj"],
+        },
         loading_mode="fp32",
         prompt_format="chat_template",
         system_prompt="You are a careful assistant.",

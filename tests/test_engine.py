@@ -7,18 +7,21 @@ from pathlib import Path
 import pytest
 import torch
 
-from worker.engine import effective_loading, load_engine
+from worker.engine import load_engine
 from worker.engine_cache import get_engine
+from worker.loading import auto_mode, effective_mode
 from worker.spec import ProfileSpec, generation_params
 
 GREEDY = {"do_sample": False, "max_new_tokens": 8, "min_new_tokens": 8}
 TURNS = [{"role": "user", "content": "I keep worrying about everything."}]
+CARD_3B = {"r": 8, "alpha": 32, "target_modules": ["q_proj", "k_proj", "v_proj", "o_proj"]}
 
 
 def spec_for(tiny_llama, *, adapter: bool, **overrides) -> ProfileSpec:
     return ProfileSpec(
         base_model=str(tiny_llama.base_dir),
         adapter=str(tiny_llama.adapter_dir) if adapter else "",
+        adapter_config=CARD_3B if adapter else {},
         loading_mode="fp32",
         generation_defaults={**GREEDY, **overrides},
     )
@@ -26,55 +29,79 @@ def spec_for(tiny_llama, *, adapter: bool, **overrides) -> ProfileSpec:
 
 def test_it_applies_the_lora_adapter(tiny_llama, tmp_path):
     """Greedy output with the adapter differs from the base model's: the adapter is live."""
-    with_adapter = load_engine(spec_for(tiny_llama, adapter=True), cache_dir=tmp_path)
-    base_only = load_engine(spec_for(tiny_llama, adapter=False), cache_dir=tmp_path)
-    assert type(with_adapter.model).__name__ == "PeftModelForCausalLM"
-    a = with_adapter.draft(TURNS, n=1, seed=1)[0].text
-    b = base_only.draft(TURNS, n=1, seed=1)[0].text
+    with_adapter = spec_for(tiny_llama, adapter=True)
+    base_only = spec_for(tiny_llama, adapter=False)
+    engine = load_engine(with_adapter, cache_dir=tmp_path)
+    assert type(engine.model).__name__ == "PeftModelForCausalLM"
+    fresh_base = load_engine(base_only, cache_dir=tmp_path)
+    a = engine.draft(with_adapter, TURNS, n=1, seed=1)[0].text
+    b = fresh_base.draft(base_only, TURNS, n=1, seed=1)[0].text
     assert a != b
+    # The same engine drafting for the base-only profile matches the plain base.
+    assert engine.draft(base_only, TURNS, n=1, seed=1)[0].text == b
 
 
 def test_it_drafts_n_candidates_in_one_generate_call(tiny_llama, tmp_path, monkeypatch):
-    engine = load_engine(
-        spec_for(tiny_llama, adapter=True, do_sample=True, temperature=1.0), cache_dir=tmp_path
-    )
+    spec = spec_for(tiny_llama, adapter=True, do_sample=True, temperature=1.0)
+    engine = load_engine(spec, cache_dir=tmp_path)
     calls = []
     real_generate = engine.model.generate
     monkeypatch.setattr(
         engine.model, "generate", lambda **kw: calls.append(kw) or real_generate(**kw)
     )
-    drafted = engine.draft(TURNS, n=3, seed=42)
-    assert len(calls) == 1 and calls[0]["num_return_sequences"] == 3
+    drafted = engine.draft(spec, TURNS, n=3, seed=42)
+    assert len(calls) == 1 and calls[0]["input_ids"].shape[0] == 3
     assert len(drafted) == 3
     assert all(c.completion_tokens == 8 and c.seed == 42 for c in drafted)
     assert len({c.text for c in drafted}) > 1  # sampled, not three copies
 
 
 def test_it_is_reproducible_from_the_recorded_seed(tiny_llama, tmp_path):
-    engine = load_engine(
-        spec_for(tiny_llama, adapter=True, do_sample=True, temperature=1.0), cache_dir=tmp_path
-    )
-    first = [c.text for c in engine.draft(TURNS, n=2, seed=99)]
-    again = [c.text for c in engine.draft(TURNS, n=2, seed=99)]
+    spec = spec_for(tiny_llama, adapter=True, do_sample=True, temperature=1.0)
+    engine = load_engine(spec, cache_dir=tmp_path)
+    first = [c.text for c in engine.draft(spec, TURNS, n=2, seed=99)]
+    again = [c.text for c in engine.draft(spec, TURNS, n=2, seed=99)]
     assert first == again
 
 
-def test_it_loads_each_model_once_per_process(tiny_llama):
+def test_it_loads_each_base_once_per_process_and_adds_adapters_to_it(tiny_llama):
     spec = spec_for(tiny_llama, adapter=True)
     first = get_engine(spec)
-    other_prompt = ProfileSpec(**{**spec.__dict__, "system_prompt": "Different."})
-    second = get_engine(other_prompt)
-    assert second.model is first.model
-    assert second.spec.system_prompt == "Different."
+    other = ProfileSpec(
+        **{
+            **spec.__dict__,
+            "adapter": str(tiny_llama.other_adapter_dir),
+            "system_prompt": "Different.",
+        }
+    )
+    second = get_engine(other)
+    assert second is first
+    assert set(first.adapters) >= {str(tiny_llama.adapter_dir), str(tiny_llama.other_adapter_dir)}
 
 
-def test_it_refuses_quantised_loading_without_a_gpu():
+def test_it_refuses_an_adapter_that_is_not_the_cards(tiny_llama, tmp_path):
+    wrong = ProfileSpec(
+        **{**spec_for(tiny_llama, adapter=True).__dict__, "adapter_config": {"r": 16, "alpha": 32}}
+    )
+    with pytest.raises(ValueError, match="has r=8, but its profile says 16"):
+        load_engine(wrong, cache_dir=tmp_path)
+
+
+def test_it_chooses_bf16_when_the_weights_fit_and_4bit_when_not():
+    gib = 1024**3
+    assert auto_mode(16 * gib, free_gpu_bytes=79 * gib) == "bf16"  # 8B on an H100
+    assert auto_mode(16 * gib, free_gpu_bytes=20 * gib) == "4bit"  # 8B on a 24 GB card
+    assert auto_mode(6 * gib, free_gpu_bytes=10 * gib) == "bf16"  # 3B on a 12 GB card
+
+
+def test_it_records_what_loading_means_on_a_cpu(tiny_llama):
     if torch.cuda.is_available():
         pytest.skip("this machine has a GPU")
-    with pytest.raises(RuntimeError, match="4bit needs a CUDA GPU"):
-        effective_loading("4bit", "cpu")
-    assert effective_loading("auto", "cpu") == ("fp32", torch.float32)
-    assert effective_loading("auto", "cuda") == ("bf16", torch.bfloat16)
+    path = str(tiny_llama.base_dir)
+    assert [effective_mode(m, "cpu", path) for m in ("auto", "bf16", "fp16", "fp32")] == [
+        "fp32"
+    ] * 4
+    assert effective_mode("4bit", "cpu", path) == "4bit"
 
 
 def test_it_refuses_unknown_generation_settings():

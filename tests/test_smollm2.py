@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import re
 from pathlib import Path
 
@@ -19,11 +18,12 @@ pytestmark = pytest.mark.slow
 
 def test_it_drafts_readable_english_with_the_demo_profile():
     """The profile shipped by migration loads offline and writes real sentences."""
-    shipped = importlib.import_module("reviewapp.migrations.0002_demo_profile").DEMO_PROFILE
+    from reviewapp.presets import DEMO as shipped
+
     spec = profile_spec(ModelProfile(**shipped))
     engine = get_engine(spec)
     turns = [{"role": "user", "content": "I feel anxious before every exam. What can I do?"}]
-    [drafted] = engine.draft(turns, n=1, seed=3, overrides={"max_new_tokens": 40})
+    [drafted] = engine.draft(spec, turns, n=1, seed=3, overrides={"max_new_tokens": 40})
     words = re.findall(r"[A-Za-z']+", drafted.text)
     assert len(words) >= 15
     common = {"you", "your", "the", "to", "and", "it", "is", "a", "can", "i"}

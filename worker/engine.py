@@ -1,107 +1,216 @@
-"""The generation engine: load a profile's model once, then draft candidates on request.
+"""The generation engine: one loaded base model, its adapters, and batched drafting.
 
-``load_engine`` is called once per worker process (see ``worker.engine_cache``);
-``Engine.draft`` receives a loaded model and never loads one.
+``load_engine`` is called once per base model per worker process (see
+``worker.engine_cache``); ``Engine.draft_batch`` receives the loaded model and
+never loads one. Several requests, each wanting N candidates and possibly a
+different adapter of the same base, are drafted in one left-padded ``generate``.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 
 from worker.generated import GeneratedCandidate
-from worker.model_source import resolve_model_path
+from worker.loading import load_base
+from worker.peft_guard import adapter_hooks_cleaned
+from worker.post_filters import flags_for
 from worker.prompts import build_prompt
 from worker.spec import ProfileSpec, generation_params
 
 logger = logging.getLogger(__name__)
 
-
-def effective_loading(requested: str, device: str) -> tuple[str, torch.dtype]:
-    """The loading mode actually used, and its dtype, on this device.
-
-    On a CPU, half precision is slow or unsupported, and bitsandbytes
-    quantisation needs CUDA: asking for it there is an error, not a fallback.
-    """
-    if requested in ("4bit", "8bit"):
-        if device != "cuda":
-            raise RuntimeError(f"loading mode {requested} needs a CUDA GPU")
-        return requested, torch.bfloat16
-    if device != "cuda":
-        return "fp32", torch.float32
-    return {"fp16": ("fp16", torch.float16), "fp32": ("fp32", torch.float32)}.get(
-        requested, ("bf16", torch.bfloat16)
-    )
+BASE_ADAPTER = "__base__"  # PEFT's name for "no adapter" in a mixed batch
 
 
-def _quantization_config(mode: str):
-    from transformers import BitsAndBytesConfig
+@dataclass(frozen=True)
+class DraftJob:
+    """One request's share of a batch: its profile, conversation and candidate count."""
 
-    if mode == "4bit":
-        return BitsAndBytesConfig(
-            load_in_4bit=True,
-            bnb_4bit_quant_type="nf4",
-            bnb_4bit_use_double_quant=True,
-            bnb_4bit_compute_dtype=torch.bfloat16,
-        )
-    return BitsAndBytesConfig(load_in_8bit=True)
+    spec: ProfileSpec
+    turns: list[dict[str, str]]
+    n: int
+    overrides: dict | None = None
+
+
+def adapter_name(path: str) -> str:
+    return "a" + hashlib.sha256(path.encode()).hexdigest()[:12]
+
+
+def check_adapter_config(path: str, loaded, expected: dict) -> None:
+    """Refuse an adapter whose rank, alpha or target modules differ from the profile's card."""
+    actual = {
+        "r": loaded.r,
+        "alpha": loaded.lora_alpha,
+        "target_modules": sorted(loaded.target_modules or []),
+    }
+    for key, value in expected.items():
+        if key in actual and (sorted(value) if key == "target_modules" else value) != actual[key]:
+            raise ValueError(
+                f"adapter {path!r} has {key}={actual[key]!r}, but its profile says {value!r}"
+            )
 
 
 class Engine:
-    def __init__(self, *, model, tokenizer, spec: ProfileSpec, device: str, loading_mode: str):
+    """A base model loaded once, with every adapter requested of it so far."""
+
+    def __init__(self, *, model, tokenizer, base_model: str, device: str, loading_mode: str):
         self.model = model
         self.tokenizer = tokenizer
-        self.spec = spec
+        self.base_model = base_model
         self.device = device
         self.loading_mode = loading_mode
+        self.adapters: dict[str, str] = {}  # adapter path -> name inside the PeftModel
+        self.batch_rows: list[int] = []  # rows per generate call, for health and tests
+        self._lock = threading.Lock()
 
     @property
     def context_length(self) -> int:
-        return int(getattr(self.model.config, "max_position_embeddings", 2048))
+        config = getattr(self.model, "config", None)
+        return int(getattr(config, "max_position_embeddings", 2048))
+
+    def ensure_adapter(self, spec: ProfileSpec) -> str:
+        """Load the profile's adapter onto the base once; its name for ``adapter_names``."""
+        if not spec.adapter:
+            return BASE_ADAPTER
+        with self._lock:
+            if spec.adapter in self.adapters:
+                return self.adapters[spec.adapter]
+            from peft import PeftConfig, PeftModel
+
+            config = PeftConfig.from_pretrained(spec.adapter)
+            check_adapter_config(spec.adapter, config, spec.adapter_config)
+            name = adapter_name(spec.adapter)
+            if isinstance(self.model, PeftModel):
+                self.model.load_adapter(spec.adapter, adapter_name=name)
+            else:
+                self.model = PeftModel.from_pretrained(self.model, spec.adapter, adapter_name=name)
+            self.model.eval()
+            self.adapters[spec.adapter] = name
+            logger.info("loaded adapter %s onto %s", spec.adapter, self.base_model)
+            return name
 
     @torch.inference_mode()
-    def draft(
-        self, turns: list[dict[str, str]], *, n: int, seed: int, overrides: dict | None = None
-    ) -> list[GeneratedCandidate]:
-        """N candidate replies from one batched ``generate`` call."""
-        params = generation_params(self.spec.generation_defaults, overrides)
-        prompt_ids = build_prompt(
-            self.tokenizer,
-            prompt_format=self.spec.prompt_format,
-            system_prompt=self.spec.system_prompt,
-            turns=turns,
-            max_prompt_tokens=self.context_length - params["max_new_tokens"],
-        )
-        input_ids = torch.tensor([prompt_ids], device=self.device)
+    def draft_batch(self, jobs: list[DraftJob], *, seed: int) -> list[list[GeneratedCandidate]]:
+        """Candidates for every job from one batched ``generate`` (split only on GPU OOM).
+
+        All jobs must share sampling settings (the batcher groups them so); each
+        may use a different adapter, prompt format and system prompt.
+        """
+        params = generation_params(jobs[0].spec.generation_defaults, jobs[0].overrides)
+        for job in jobs[1:]:
+            if generation_params(job.spec.generation_defaults, job.overrides) != params:
+                raise ValueError("jobs in one batch must share their generation settings")
+        budget = self.context_length - params["max_new_tokens"]
+        prompts, names = [], []
+        for job in jobs:
+            ids = build_prompt(
+                self.tokenizer,
+                prompt_format=job.spec.prompt_format,
+                system_prompt=job.spec.system_prompt,
+                turns=job.turns,
+                max_prompt_tokens=budget,
+            )
+            name = self.ensure_adapter(job.spec)
+            prompts += [ids] * job.n
+            names += [name] * job.n
+
         torch.manual_seed(seed)
         started = time.perf_counter()
-        output = self.model.generate(
-            input_ids=input_ids,
-            attention_mask=torch.ones_like(input_ids),
-            num_return_sequences=n,
-            pad_token_id=self.tokenizer.pad_token_id or self.tokenizer.eos_token_id,
-            **params,
-        )
+        completions = self._generate_rows(prompts, names, params)
         latency_ms = round((time.perf_counter() - started) * 1000)
-        completions = output[:, len(prompt_ids) :]
-        return [
-            GeneratedCandidate(
-                text=self.tokenizer.decode(ids, skip_special_tokens=True).strip(),
-                seed=seed,
-                prompt_tokens=len(prompt_ids),
-                completion_tokens=self._count_until_eos(ids),
-                latency_ms=latency_ms,
-                loading_mode=self.loading_mode,
-                generation_params=params,
-            )
-            for ids in completions
-        ]
 
-    def _count_until_eos(self, ids: torch.Tensor) -> int:
-        stops = {self.tokenizer.eos_token_id, self.tokenizer.pad_token_id} - {None}
+        results, row = [], 0
+        for job in jobs:
+            candidates = []
+            for completion in completions[row : row + job.n]:
+                text = self.tokenizer.decode(completion, skip_special_tokens=True).strip()
+                candidates.append(
+                    GeneratedCandidate(
+                        text=text,
+                        seed=seed,
+                        prompt_tokens=len(prompts[row]),
+                        completion_tokens=self._count_until_stop(completion),
+                        latency_ms=latency_ms,
+                        loading_mode=self.loading_mode,
+                        generation_params=params,
+                        flags=flags_for(text, filters=job.spec.post_filters, turns=job.turns),
+                    )
+                )
+            results.append(candidates)
+            row += job.n
+        return results
+
+    def draft(
+        self,
+        spec: ProfileSpec,
+        turns: list[dict[str, str]],
+        *,
+        n: int,
+        seed: int,
+        overrides: dict | None = None,
+    ) -> list[GeneratedCandidate]:
+        return self.draft_batch([DraftJob(spec, turns, n, overrides)], seed=seed)[0]
+
+    def _generate_rows(self, prompts: list[list[int]], names: list[str], params: dict) -> list:
+        """Completion token ids per row. On CUDA out-of-memory, halve the batch and retry."""
+        try:
+            return self._generate(prompts, names, params)
+        except torch.cuda.OutOfMemoryError:
+            if len(prompts) == 1:
+                raise
+            logger.warning("CUDA out of memory at %d rows; splitting the batch", len(prompts))
+            torch.cuda.empty_cache()
+            half = len(prompts) // 2
+            return self._generate_rows(prompts[:half], names[:half], params) + (
+                self._generate_rows(prompts[half:], names[half:], params)
+            )
+
+    def _generate(self, prompts: list[list[int]], names: list[str], params: dict) -> list:
+        pad_id = self._pad_id
+        width = max(len(p) for p in prompts)
+        # Left padding: every row's last prompt token sits at the same position,
+        # so generation continues each prompt directly.
+        input_ids = torch.tensor([[pad_id] * (width - len(p)) + p for p in prompts])
+        attention_mask = torch.tensor([[0] * (width - len(p)) + [1] * len(p) for p in prompts])
+        kwargs = {
+            "input_ids": input_ids.to(self.device),
+            "attention_mask": attention_mask.to(self.device),
+            "pad_token_id": pad_id,
+            **params,
+        }
+        self.batch_rows.append(len(prompts))
+        with self._lock, adapter_hooks_cleaned(self.model):
+            output = self._call_generate(kwargs, set(names), names)
+        return [row[width:].cpu() for row in output]
+
+    def _call_generate(self, kwargs: dict, unique: set[str], names: list[str]):
+        from peft import PeftModel
+
+        if not isinstance(self.model, PeftModel):
+            return self.model.generate(**kwargs)
+        if unique == {BASE_ADAPTER}:
+            with self.model.disable_adapter():
+                return self.model.generate(**kwargs)
+        if len(unique) == 1:
+            # One adapter for the whole batch: the plain path, no per-row routing.
+            self.model.set_adapter(next(iter(unique)))
+            return self.model.generate(**kwargs)
+        return self.model.generate(**kwargs, adapter_names=names)
+
+    @property
+    def _pad_id(self) -> int:
+        pad = self.tokenizer.pad_token_id
+        return pad if pad is not None else self.tokenizer.eos_token_id
+
+    def _count_until_stop(self, ids: torch.Tensor) -> int:
+        stops = {self.tokenizer.eos_token_id, self._pad_id} - {None}
         for index, token in enumerate(ids.tolist()):
             if token in stops:
                 return index
@@ -109,31 +218,19 @@ class Engine:
 
 
 def load_engine(spec: ProfileSpec, *, cache_dir: Path) -> Engine:
-    """Load tokenizer, base model and adapter for ``spec``. Failure is loud."""
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
-    device = "cuda" if torch.cuda.is_available() else "cpu"
-    loading_mode, dtype = effective_loading(spec.loading_mode, device)
+    """Load the base model of ``spec`` (its adapter too, if it has one). Failure is loud."""
     try:
-        path = resolve_model_path(spec.base_model, cache_dir)
-        tokenizer = AutoTokenizer.from_pretrained(path)
-        kwargs: dict = {"dtype": dtype}
-        if loading_mode in ("4bit", "8bit"):
-            kwargs.update(quantization_config=_quantization_config(loading_mode), device_map="auto")
-        model = AutoModelForCausalLM.from_pretrained(path, **kwargs)
-        if spec.adapter:
-            from peft import PeftModel
-
-            model = PeftModel.from_pretrained(model, spec.adapter)
-        if loading_mode not in ("4bit", "8bit"):
-            model = model.to(device)
-        model.eval()
+        model, tokenizer, device, loading_mode = load_base(spec, cache_dir=cache_dir)
+        engine = Engine(
+            model=model,
+            tokenizer=tokenizer,
+            base_model=spec.base_model,
+            device=device,
+            loading_mode=loading_mode,
+        )
+        engine.ensure_adapter(spec)
     except Exception:
         logger.exception("could not load model %s (adapter %r)", spec.base_model, spec.adapter)
         raise
-    logger.info(
-        "loaded %s (adapter %r) as %s on %s", spec.base_model, spec.adapter, loading_mode, device
-    )
-    return Engine(
-        model=model, tokenizer=tokenizer, spec=spec, device=device, loading_mode=loading_mode
-    )
+    logger.info("loaded %s as %s on %s", spec.base_model, loading_mode, device)
+    return engine

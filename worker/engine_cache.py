@@ -1,42 +1,62 @@
-"""One loaded engine per distinct weights, per worker process, loaded on first use.
+"""One engine per base model per worker process, and the batcher that feeds them.
 
-Loading happens in the process that runs tasks (a prefork child, or the solo
-worker itself), never in the prefork parent, so CUDA is never initialised
-before a fork.
+Loading happens in the process that runs tasks, on first use, never at import:
+a prefork parent never initialises CUDA before it forks, and the web process
+never imports torch at all.
 """
 
 from __future__ import annotations
 
+import random
 import threading
 from pathlib import Path
 
 from django.conf import settings
 
-from worker.engine import Engine, load_engine
+from worker.batching import Batcher
+from worker.engine import DraftJob, Engine, load_engine
+from worker.generated import GeneratedCandidate
 from worker.spec import ProfileSpec
 
-_engines: dict[tuple[str, str, str], Engine] = {}
+_engines: dict[tuple[str, str], Engine] = {}
 _lock = threading.Lock()
+_batcher: Batcher | None = None
 
 
 def get_engine(spec: ProfileSpec) -> Engine:
     with _lock:
-        engine = _engines.get(spec.weights_key)
+        engine = _engines.get(spec.base_key)
         if engine is None:
             engine = load_engine(spec, cache_dir=Path(settings.COUNTERSIGN["MODEL_CACHE_DIR"]))
-            _engines[spec.weights_key] = engine
-    # Prompt and sampling settings may differ between profile versions that
-    # share weights; the engine always drafts with the caller's.
-    if engine.spec != spec:
-        engine = Engine(
-            model=engine.model,
-            tokenizer=engine.tokenizer,
-            spec=spec,
-            device=engine.device,
-            loading_mode=engine.loading_mode,
-        )
+            _engines[spec.base_key] = engine
+    engine.ensure_adapter(spec)
     return engine
 
 
-def loaded_weights() -> list[tuple[str, str, str]]:
-    return list(_engines)
+def loaded_engines() -> list[Engine]:
+    with _lock:
+        return list(_engines.values())
+
+
+def _run_batch(key, jobs: list[DraftJob]) -> list[list[GeneratedCandidate]]:
+    engine = get_engine(jobs[0].spec)
+    return engine.draft_batch(jobs, seed=random.SystemRandom().randrange(2**31))
+
+
+def batcher() -> Batcher:
+    global _batcher
+    with _lock:
+        if _batcher is None:
+            _batcher = Batcher(
+                _run_batch,
+                window_s=settings.COUNTERSIGN["BATCH_WINDOW_MS"] / 1000,
+                max_rows=settings.COUNTERSIGN["MAX_BATCH_ROWS"],
+            )
+        return _batcher
+
+
+def draft(job: DraftJob, *, timeout: float) -> list[GeneratedCandidate]:
+    """Draft one request's candidates, batched with whatever else arrives meanwhile."""
+    get_engine(job.spec)  # load before waiting, so loading never eats the batch window
+    future = batcher().submit(job.spec.batch_key(job.overrides), job, rows=job.n)
+    return future.result(timeout=timeout)

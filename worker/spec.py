@@ -17,21 +17,33 @@ GENERATION_KEYS = frozenset(
         "min_new_tokens",
     }
 )
-DEFAULT_GENERATION = {"do_sample": True, "temperature": 0.7, "top_p": 0.9, "max_new_tokens": 200}
+# Only a length limit by default: a profile that sets nothing gets the model's own
+# generation_config (the "model defaults" some cards ask for).
+DEFAULT_GENERATION = {"max_new_tokens": 200}
 
 
 @dataclass(frozen=True)
 class ProfileSpec:
     base_model: str
     adapter: str = ""
+    # What the adapter must be (r, alpha, target_modules): checked at load, so a
+    # profile can never silently run with some other adapter than its card's.
+    adapter_config: dict = field(default_factory=dict)
     loading_mode: str = "auto"
     prompt_format: str = "chat_template"
     system_prompt: str = ""
     generation_defaults: dict = field(default_factory=dict)
+    post_filters: tuple[str, ...] = ()
 
     @property
-    def weights_key(self) -> tuple[str, str, str]:
-        return (self.base_model, self.adapter, self.loading_mode)
+    def base_key(self) -> tuple[str, str]:
+        """Requests with the same base key share one loaded model (and its adapters)."""
+        return (self.base_model, self.loading_mode)
+
+    def batch_key(self, overrides: dict | None = None) -> tuple:
+        """Requests with the same batch key can be drafted in one generate call."""
+        params = generation_params(self.generation_defaults, overrides)
+        return (*self.base_key, tuple(sorted(params.items())))
 
 
 def generation_params(defaults: dict, overrides: dict | None = None) -> dict:

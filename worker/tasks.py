@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import random
 
 from django.conf import settings
 
@@ -21,10 +20,12 @@ def profile_spec(profile: ModelProfile) -> ProfileSpec:
     return ProfileSpec(
         base_model=profile.base_model,
         adapter=profile.adapter,
+        adapter_config=dict(profile.adapter_config),
         loading_mode=profile.loading_mode,
         prompt_format=profile.prompt_format,
         system_prompt=profile.system_prompt,
         generation_defaults=dict(profile.generation_defaults),
+        post_filters=tuple(profile.post_filters),
     )
 
 
@@ -35,16 +36,17 @@ def generate_candidates(self, request_id: int) -> str:
     if draft_request is None:
         return "skipped"
     try:
-        # Imported here: the engine cache pulls in torch, which the web
-        # process and the prefork parent never need.
-        from worker.engine_cache import get_engine
+        # Imported here: the engine pulls in torch, which the web process and
+        # the prefork parent never need.
+        from worker.engine import DraftJob
+        from worker.engine_cache import draft
 
-        engine = get_engine(profile_spec(draft_request.profile))
-        candidates = engine.draft(
-            draft_request.message.history(),
+        job = DraftJob(
+            spec=profile_spec(draft_request.profile),
+            turns=draft_request.message.history(),
             n=settings.COUNTERSIGN["CANDIDATES_PER_REQUEST"],
-            seed=random.SystemRandom().randrange(2**31),
         )
+        candidates = draft(job, timeout=settings.CELERY_TASK_SOFT_TIME_LIMIT)
     except Exception as exc:
         # Only the exception type: its message may quote the patient's text.
         logger.error("generation for request %s failed: %s", request_id, type(exc).__name__)

@@ -1,0 +1,40 @@
+"""Saving model profiles so that every candidate keeps saying exactly what made it."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import Max
+
+from reviewapp.audit import audit_record
+from reviewapp.models import Candidate, ModelProfile
+
+
+def profile_save(*, profile: ModelProfile, actor, request=None) -> ModelProfile:
+    """Save an added or edited profile.
+
+    A profile that has drafted candidates is never changed in place: the edit is
+    saved as the next version of the same name (taking over as default if the
+    edited one was), and the old version stays as its candidates knew it.
+    """
+    with transaction.atomic():
+        is_revision = (
+            profile.pk is not None and Candidate.objects.filter(profile_id=profile.pk).exists()
+        )
+        if is_revision:
+            latest = ModelProfile.objects.filter(name=profile.name).aggregate(v=Max("version"))
+            profile.pk = None
+            profile.version = (latest["v"] or 0) + 1
+        if profile.is_default:
+            # One default at a time; cleared first so the unique constraint holds.
+            ModelProfile.objects.filter(is_default=True).exclude(pk=profile.pk).update(
+                is_default=False
+            )
+        profile.save()
+        audit_record(
+            action="profile.revise" if is_revision else "profile.save",
+            actor=actor,
+            obj=profile,
+            request=request,
+            version=profile.version,
+        )
+    return profile
