@@ -337,6 +337,24 @@ class AuditEvent(models.Model):
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.action} {self.object_type}:{self.object_id}"
 
 
+class WorkerHeartbeat(models.Model):
+    """What a generation worker last said about itself (written by the worker)."""
+
+    worker = models.CharField(max_length=200, unique=True)
+    device = models.CharField(max_length=100)
+    memory_used_bytes = models.BigIntegerField(default=0)
+    memory_total_bytes = models.BigIntegerField(default=0)
+    # [{"base_model", "loading_mode", "adapters", "profiles", "batches"}]
+    engines = models.JSONField(default=list)
+    last_seen = models.DateTimeField()
+
+    class Meta:
+        ordering = ["worker"]
+
+    def __str__(self) -> str:
+        return self.worker
+
+
 class ApiToken(models.Model):
     """A clinician's personal API token; only its hash is kept."""
 

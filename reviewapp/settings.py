@@ -156,5 +156,6 @@ COUNTERSIGN = {
     "BATCH_WINDOW_MS": envint("BATCH_WINDOW_MS", "50"),
     # Rows (request x candidates) in one generate call; bounded by GPU memory.
     "MAX_BATCH_ROWS": envint("MAX_BATCH_ROWS", "48"),
+    "HEARTBEAT_SECONDS": envint("HEARTBEAT_SECONDS", "30"),
     "MODEL_CACHE_DIR": envstr("MODEL_CACHE_DIR", str(BASE_DIR / ".cache" / "models")),
 }

@@ -13,6 +13,7 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("queue/", review.queue, name="queue"),
+    path("workers/", review.workers, name="workers"),
     path("review/<int:draft_id>/", review.review, name="review"),
     path("review/<int:draft_id>/claim/", review.claim, name="claim"),
     path("review/<int:draft_id>/decide/", review.decide, name="decide"),

@@ -10,7 +10,7 @@ PORT="${PORT:-8000}"
 $PY manage.py migrate --noinput -v0
 SEED="$($PY manage.py seed_demo)"
 
-.venv/bin/celery -A worker.celery worker -B -Q generate,maintenance --pool prefork -c 1 \
+.venv/bin/celery -A worker.celery worker -B -Q generate,maintenance --pool threads -c 8 \
   -l info --schedule .demo/celerybeat-schedule > .demo/worker.log 2>&1 &
 WORKER=$!
 trap 'kill $WORKER 2>/dev/null; wait $WORKER 2>/dev/null' EXIT INT TERM

@@ -14,11 +14,11 @@ def test_it_runs_the_whole_stack():
     assert {"postgres", "redis", "web", "worker-gpu0", "beat"} <= set(SERVICES)
 
 
-def test_it_gives_the_gpu_worker_one_gpu_and_one_process():
+def test_it_gives_the_gpu_worker_one_gpu_and_task_threads_for_batching():
     worker = SERVICES["worker-gpu0"]
     [device] = worker["deploy"]["resources"]["reservations"]["devices"]
     assert device["capabilities"] == ["gpu"] and device["device_ids"] == ["0"]
-    assert "--concurrency 1" in worker["command"] and "-Q generate" in worker["command"]
+    assert "--pool threads" in worker["command"] and "-Q generate" in worker["command"]
 
 
 def test_it_keeps_redis_from_evicting_tasks():

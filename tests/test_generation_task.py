@@ -8,13 +8,14 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
+from django.db import transaction
 
 from reviewapp import workflow
 from reviewapp.models import Candidate, DraftRequest
 from tests.factories import candidate, patient_message
 from tests.test_full_loop import wait_for
 from worker.celery import app
-from worker.tasks import generate_candidates
+from worker.tasks import generate_candidates, profile_spec
 
 
 @contextmanager
@@ -141,3 +142,37 @@ def test_it_keeps_torch_out_of_the_web_process_and_worker_parent():
         check=True,
     )
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_drafts_concurrent_requests_together_through_a_threaded_worker(
+    tiny_profile, settings, monkeypatch
+):
+    """Four patients write at once; the worker's task threads meet in the batcher,
+    and each request still gets its own three candidates."""
+    from celery.contrib.testing.worker import start_worker
+
+    from worker import engine_cache
+
+    settings.COUNTERSIGN = {**settings.COUNTERSIGN, "BATCH_WINDOW_MS": 1500}
+    monkeypatch.setattr(engine_cache, "_batcher", None)  # built again with this window
+    spec = profile_spec(tiny_profile)
+    engine = engine_cache.get_engine(spec)  # loaded up front: only batching is timed
+    rows_before = len(engine.batch_rows)
+
+    with start_worker(
+        app, pool="threads", concurrency=4, perform_ping_check=False, queues=["generate"]
+    ):
+        with transaction.atomic():
+            drafts = [
+                patient_message(f"Patient {i} writes.").draft_requests.get() for i in range(4)
+            ]
+        wait_for(
+            lambda: DraftRequest.objects.filter(status="ready").count() == 4,
+            what="four candidate sets",
+        )
+
+    batches = engine.batch_rows[rows_before:]
+    assert sum(batches) == 12 and max(batches) >= 6, batches
+    for draft in drafts:
+        assert Candidate.objects.filter(draft_request=draft).count() == 3

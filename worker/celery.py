@@ -14,6 +14,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "reviewapp.settings")
 
 app = Celery("countersign")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.conf.imports = ("worker.tasks",)
+app.conf.imports = ("worker.tasks", "worker.health")
 
 GENERATE_TASK = "worker.tasks.generate_candidates"

@@ -68,6 +68,7 @@ class Engine:
         self.loading_mode = loading_mode
         self.adapters: dict[str, str] = {}  # adapter path -> name inside the PeftModel
         self.batch_rows: list[int] = []  # rows per generate call, for health and tests
+        self.profiles_served: set[str] = set()
         self._lock = threading.Lock()
 
     @property
@@ -77,6 +78,8 @@ class Engine:
 
     def ensure_adapter(self, spec: ProfileSpec) -> str:
         """Load the profile's adapter onto the base once; its name for ``adapter_names``."""
+        if spec.profile:
+            self.profiles_served.add(spec.profile)
         if not spec.adapter:
             return BASE_ADAPTER
         with self._lock:

@@ -34,6 +34,8 @@ class ProfileSpec:
     system_prompt: str = ""
     generation_defaults: dict = field(default_factory=dict)
     post_filters: tuple[str, ...] = ()
+    # "name vN" of the profile, for worker health; not part of what is generated.
+    profile: str = field(default="", compare=False)
 
     @property
     def base_key(self) -> tuple[str, str]:

@@ -9,6 +9,7 @@ from django.conf import settings
 from reviewapp import workflow
 from reviewapp.models import ModelProfile
 from worker.celery import app
+from worker.health import heartbeat_write
 from worker.spec import ProfileSpec
 
 logger = logging.getLogger(__name__)
@@ -26,6 +27,7 @@ def profile_spec(profile: ModelProfile) -> ProfileSpec:
         system_prompt=profile.system_prompt,
         generation_defaults=dict(profile.generation_defaults),
         post_filters=tuple(profile.post_filters),
+        profile=str(profile),
     )
 
 
@@ -56,6 +58,7 @@ def generate_candidates(self, request_id: int) -> str:
         # No exc= here: Celery would log its message, which may quote patient text.
         raise self.retry(countdown=2**self.request.retries) from None
     stored = workflow.candidates_store(request_id=request_id, candidates=candidates)
+    heartbeat_write()
     return "stored" if stored else "discarded"
 
 

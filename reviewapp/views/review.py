@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -11,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from reviewapp import workflow
 from reviewapp.audit import audit_record
-from reviewapp.models import DraftRequest
+from reviewapp.models import DraftRequest, WorkerHeartbeat
 from reviewapp.queue import queue_items
 
 
@@ -28,6 +31,18 @@ def queue(request: HttpRequest) -> HttpResponse:
     if request.htmx:
         template = "reviewapp/_queue_rows.html"
     return render(request, template, {"items": queue_items()})
+
+
+@require_GET
+@login_required
+def workers(request: HttpRequest) -> HttpResponse:
+    _reviewer(request)
+    stale_after = timedelta(seconds=3 * settings.COUNTERSIGN["HEARTBEAT_SECONDS"])
+    rows = [
+        {"heartbeat": hb, "stale": timezone.now() - hb.last_seen > stale_after}
+        for hb in WorkerHeartbeat.objects.all()
+    ]
+    return render(request, "reviewapp/workers.html", {"rows": rows})
 
 
 @require_GET

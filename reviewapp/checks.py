@@ -1,0 +1,22 @@
+"""Deployment checks Django runs at start-up (and ``manage.py check``)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.checks import Error, register
+
+
+@register()
+def task_time_limit_below_visibility_timeout(app_configs, **kwargs):
+    """A task still running when the broker's visibility timeout passes is handed to a
+    second worker: the same request would then be drafted twice at once."""
+    visibility = settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("visibility_timeout")
+    if visibility is not None and visibility <= settings.CELERY_TASK_TIME_LIMIT:
+        return [
+            Error(
+                f"GENERATION_TIME_LIMIT ({settings.CELERY_TASK_TIME_LIMIT}s) must be below the "
+                f"broker's visibility timeout ({visibility}s).",
+                id="countersign.E001",
+            )
+        ]
+    return []

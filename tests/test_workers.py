@@ -1,0 +1,55 @@
+"""Worker health on the dashboard, and the deployment check on time limits."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.core.checks import run_checks
+from django.utils import timezone
+
+from reviewapp.models import WorkerHeartbeat
+from tests.factories import patient_message
+from tests.test_full_loop import wait_for
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_reports_what_a_worker_has_loaded(client, alice, tiny_profile, celery_worker):
+    patient_message()
+    heartbeat = wait_for(
+        lambda: next((hb for hb in WorkerHeartbeat.objects.all() if hb.engines), None),
+        what="a heartbeat listing the loaded model",
+    )
+    [engine] = heartbeat.engines
+    assert engine["base_model"] == tiny_profile.base_model
+    assert engine["profiles"] == [str(tiny_profile)]
+    assert (
+        heartbeat.device == "cpu" and 0 < heartbeat.memory_used_bytes < heartbeat.memory_total_bytes
+    )
+
+    client.force_login(alice)
+    page = client.get("/workers/").content.decode()
+    assert heartbeat.worker in page and str(tiny_profile) in page and "not heard from" not in page
+
+
+@pytest.mark.django_db
+def test_it_marks_a_worker_that_stopped_reporting(client, alice):
+    WorkerHeartbeat.objects.create(
+        worker="gpu0@host:1", device="NVIDIA H100", last_seen=timezone.now() - timedelta(hours=1)
+    )
+    client.force_login(alice)
+    assert "not heard from" in client.get("/workers/").content.decode()
+
+
+@pytest.mark.django_db
+def test_it_keeps_worker_health_from_users_without_review_permission(client, mallory):
+    client.force_login(mallory)
+    assert client.get("/workers/").status_code == 403
+
+
+def test_it_refuses_a_task_time_limit_above_the_visibility_timeout(settings):
+    settings.CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 300}
+    settings.CELERY_TASK_TIME_LIMIT = 600
+    assert [e.id for e in run_checks()] == ["countersign.E001"]
+    settings.CELERY_TASK_TIME_LIMIT = 200
+    assert run_checks() == []
