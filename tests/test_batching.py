@@ -64,16 +64,31 @@ def test_it_gives_each_request_its_own_candidates_in_a_shared_batch(specs, tmp_p
 
 def test_it_mixes_adapters_in_one_batch_with_the_same_outputs_as_single_runs(specs, tmp_path):
     jobs = [
-        DraftJob(specs["a"], turns("I cannot sleep."), 1),
-        DraftJob(specs["b"], turns("I cannot sleep."), 1),
+        DraftJob(specs["a"], turns("I cannot sleep."), 2),
+        DraftJob(specs["b"], turns("I cannot sleep."), 2),
         DraftJob(specs["base"], turns("I cannot sleep."), 1),
     ]
     engine = load_engine(specs["a"], cache_dir=tmp_path)
-    batched = [c[0].text for c in engine.draft_batch(jobs, seed=0)]
-    assert engine.batch_rows == [3]
-    singles = [single_run(job.spec, job.turns, 1, tmp_path)[0] for job in jobs]
+    batched = [[c.text for c in candidates] for candidates in engine.draft_batch(jobs, seed=0)]
+    assert engine.batch_rows == [5]
+    singles = [single_run(job.spec, job.turns, job.n, tmp_path) for job in jobs]
     assert batched == singles
-    assert len(set(singles)) == 3  # the adapters really differ
+    assert len({texts[0] for texts in singles}) == 3  # the adapters really differ
+
+
+def test_it_prefills_each_requests_prompt_once_for_all_its_candidates(specs, tmp_path):
+    engine = load_engine(specs["a"], cache_dir=tmp_path)
+    shapes = []
+    embed = engine.model.get_input_embeddings()
+    handle = embed.register_forward_pre_hook(lambda module, args: shapes.append(args[0].shape))
+    engine.draft_batch(
+        [DraftJob(specs["a"], turns("One."), 3), DraftJob(specs["a"], turns("Two, longer."), 3)],
+        seed=0,
+    )
+    handle.remove()
+    prefill, first_step = shapes[0], shapes[1]
+    assert prefill[0] == 2 and prefill[1] > 1  # two distinct prompts, whole prompt at once
+    assert tuple(first_step) == (6, 1)  # then six rows continue one token at a time
 
 
 class _FailMidGenerate:
@@ -95,9 +110,9 @@ class _FailMidGenerate:
 def test_it_removes_adapter_hooks_that_a_failed_generate_leaves(
     specs, tmp_path, monkeypatch, guarded
 ):
-    """After a mixed-adapter batch fails mid-generate, the next request (adapter a, 2 rows)
-    drafts exactly what a fresh single-adapter engine drafts. Without the guard it
-    silently runs with the failed batch's adapters (peft issue 3475)."""
+    """After a mixed-adapter batch of two rows fails mid-generate, the next batch (two
+    requests for adapter a) drafts exactly what a fresh single-adapter engine drafts.
+    Without the guard it silently runs with the failed batch's adapters (peft 3475)."""
     if not guarded:
         monkeypatch.setattr(peft_guard, "remove_leaked_adapter_hooks", lambda model: 0)
     engine = load_engine(specs["a"], cache_dir=tmp_path)
@@ -108,8 +123,9 @@ def test_it_removes_adapter_hooks_that_a_failed_generate_leaves(
             [DraftJob(specs["b"], turns("Hi."), 1), DraftJob(specs["base"], turns("Hi."), 1)],
             seed=0,
         )
-    after = [c.text for c in engine.draft(specs["a"], turns("I feel alone."), n=2, seed=0)]
-    expected = single_run(specs["a"], turns("I feel alone."), 2, tmp_path)
+    next_jobs = [DraftJob(specs["a"], turns(t), 1) for t in ("I feel alone.", "I feel tired.")]
+    after = [c[0].text for c in engine.draft_batch(next_jobs, seed=0)]
+    expected = [single_run(job.spec, job.turns, 1, tmp_path)[0] for job in next_jobs]
     assert (after == expected) is guarded
 
 

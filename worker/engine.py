@@ -176,36 +176,77 @@ class Engine:
             )
 
     def _generate(self, prompts: list[list[int]], names: list[str], params: dict) -> list:
-        pad_id = self._pad_id
         width = max(len(p) for p in prompts)
-        # Left padding: every row's last prompt token sits at the same position,
-        # so generation continues each prompt directly.
-        input_ids = torch.tensor([[pad_id] * (width - len(p)) + p for p in prompts])
-        attention_mask = torch.tensor([[0] * (width - len(p)) + [1] * len(p) for p in prompts])
+        input_ids, attention_mask = self._left_padded(prompts, width)
         kwargs = {
-            "input_ids": input_ids.to(self.device),
-            "attention_mask": attention_mask.to(self.device),
-            "pad_token_id": pad_id,
+            "input_ids": input_ids,
+            "attention_mask": attention_mask,
+            "pad_token_id": self._pad_id,
             **params,
         }
         self.batch_rows.append(len(prompts))
         with self._lock, adapter_hooks_cleaned(self.model):
-            output = self._call_generate(kwargs, set(names), names)
+            cache = self._shared_prefill(prompts, names, width)
+            if cache is not None:
+                kwargs["past_key_values"] = cache
+            output = self._routed(self.model.generate, names, **kwargs)
         return [row[width:].cpu() for row in output]
 
-    def _call_generate(self, kwargs: dict, unique: set[str], names: list[str]):
+    def _left_padded(self, prompts: list[list[int]], width: int):
+        # Left padding: every row's last prompt token sits at the same position,
+        # so generation continues each prompt directly.
+        pad_id = self._pad_id
+        ids = torch.tensor([[pad_id] * (width - len(p)) + p for p in prompts])
+        mask = torch.tensor([[0] * (width - len(p)) + [1] * len(p) for p in prompts])
+        return ids.to(self.device), mask.to(self.device)
+
+    def _shared_prefill(self, prompts: list[list[int]], names: list[str], width: int):
+        """Prefill each distinct (prompt, adapter) once and copy its KV cache to its rows.
+
+        A request's N candidates share one prompt; generate alone would prefill it
+        N times. Returns None when no row repeats another.
+        """
+        from transformers import DynamicCache
+
+        rows = [(tuple(p), name) for p, name in zip(prompts, names, strict=True)]
+        distinct = list(dict.fromkeys(rows))
+        if len(distinct) == len(rows) or width < 2:
+            return None
+        ids, mask = self._left_padded([list(p) for p, _ in distinct], width)
+        # The last prompt token is left for generate, which must see one new token.
+        ids, mask = ids[:, :-1], mask[:, :-1]
+        # The position ids generate itself derives from a left-padded mask.
+        position_ids = (mask.cumsum(-1) - 1).masked_fill(mask == 0, 1)
+        cache = DynamicCache()
+        self._routed(
+            self.model,
+            [name for _, name in distinct],
+            input_ids=ids,
+            attention_mask=mask,
+            position_ids=position_ids,
+            past_key_values=cache,
+            use_cache=True,
+            logits_to_keep=1,
+        )
+        position = {row: index for index, row in enumerate(distinct)}
+        cache.batch_select_indices(torch.tensor([position[row] for row in rows], device=ids.device))
+        return cache
+
+    def _routed(self, call, names: list[str], **kwargs):
+        """Run ``call`` (the model's forward or generate) with each row's adapter."""
         from peft import PeftModel
 
+        unique = set(names)
         if not isinstance(self.model, PeftModel):
-            return self.model.generate(**kwargs)
+            return call(**kwargs)
         if unique == {BASE_ADAPTER}:
             with self.model.disable_adapter():
-                return self.model.generate(**kwargs)
+                return call(**kwargs)
         if len(unique) == 1:
             # One adapter for the whole batch: the plain path, no per-row routing.
             self.model.set_adapter(next(iter(unique)))
-            return self.model.generate(**kwargs)
-        return self.model.generate(**kwargs, adapter_names=names)
+            return call(**kwargs)
+        return call(**kwargs, adapter_names=names)
 
     @property
     def _pad_id(self) -> int:

@@ -8,9 +8,9 @@ import socket
 import threading
 
 import psutil
-from celery.signals import worker_ready
+from celery.signals import worker_ready, worker_shutdown
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import close_old_connections, connections
 from django.utils import timezone
 
 from reviewapp.models import WorkerHeartbeat
@@ -57,24 +57,40 @@ def heartbeat_write() -> WorkerHeartbeat:
     return heartbeat
 
 
-def _beat_forever(interval: float, stop: threading.Event) -> None:
-    while not stop.wait(interval):
-        try:
+def heartbeat_write_safely() -> None:
+    """A heartbeat that fails is logged; it never fails the work it reports on."""
+    try:
+        heartbeat_write()
+    except Exception:
+        logger.exception("could not write the worker heartbeat")
+
+
+def _beat_until(stop: threading.Event, interval: float) -> None:
+    try:
+        while not stop.wait(interval):
             close_old_connections()
-            heartbeat_write()
-        except Exception:  # a missed heartbeat must never stop the worker
-            logger.exception("could not write the worker heartbeat")
+            heartbeat_write_safely()
+    finally:
+        connections.close_all()
+
+
+_stop = threading.Event()
 
 
 @worker_ready.connect
 def start_heartbeat(sender=None, **kwargs) -> None:
     if sender is not None and getattr(sender, "hostname", None):
         _identity["name"] = f"{sender.hostname}:{os.getpid()}"
-    heartbeat_write()
-    thread = threading.Thread(
-        target=_beat_forever,
-        args=(settings.COUNTERSIGN["HEARTBEAT_SECONDS"], threading.Event()),
+    heartbeat_write_safely()
+    _stop.clear()
+    threading.Thread(
+        target=_beat_until,
+        args=(_stop, settings.COUNTERSIGN["HEARTBEAT_SECONDS"]),
         name="heartbeat",
         daemon=True,
-    )
-    thread.start()
+    ).start()
+
+
+@worker_shutdown.connect
+def stop_heartbeat(**kwargs) -> None:
+    _stop.set()

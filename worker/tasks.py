@@ -9,7 +9,7 @@ from django.conf import settings
 from reviewapp import workflow
 from reviewapp.models import ModelProfile
 from worker.celery import app
-from worker.health import heartbeat_write
+from worker.health import heartbeat_write_safely
 from worker.spec import ProfileSpec
 
 logger = logging.getLogger(__name__)
@@ -58,7 +58,7 @@ def generate_candidates(self, request_id: int) -> str:
         # No exc= here: Celery would log its message, which may quote patient text.
         raise self.retry(countdown=2**self.request.retries) from None
     stored = workflow.candidates_store(request_id=request_id, candidates=candidates)
-    heartbeat_write()
+    heartbeat_write_safely()
     return "stored" if stored else "discarded"
 
 
