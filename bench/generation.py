@@ -88,23 +88,28 @@ def run_baseline(engine, spec, conversations, n, *, per_reply: bool):
 
 
 def run_plain_batch(engine, spec, conversations, n) -> tuple[float, int]:
-    """Reference: every sequence in one left-padded generate, no engine."""
+    """Reference: every sequence in one left-padded ``model.generate``, no engine."""
     params = generation_params(spec.generation_defaults)
     started = time.perf_counter()
     prompts = []
     for turns in conversations:
-        prompts += [
-            build_prompt(
-                engine.tokenizer,
-                prompt_format=spec.prompt_format,
-                system_prompt=spec.system_prompt,
-                turns=turns,
-                max_prompt_tokens=engine.context_length,
-            )
-        ] * n
+        ids = build_prompt(
+            engine.tokenizer,
+            prompt_format=spec.prompt_format,
+            system_prompt=spec.system_prompt,
+            turns=turns,
+            max_prompt_tokens=engine.context_length,
+        )
+        prompts += [ids] * n
+    input_ids, attention_mask = engine._left_padded(prompts, max(len(p) for p in prompts))
     with torch.inference_mode():
-        rows = engine._generate(prompts, ["__base__"] * len(prompts), params)
-    tokens = sum(engine._count_until_stop(row) for row in rows)
+        out = engine.model.generate(
+            input_ids=input_ids,
+            attention_mask=attention_mask,
+            pad_token_id=engine._pad_id,
+            **params,
+        )
+    tokens = sum(engine._count_until_stop(row[input_ids.shape[1] :]) for row in out)
     return time.perf_counter() - started, tokens
 
 

@@ -22,6 +22,7 @@ from worker.loading import load_base
 from worker.peft_guard import adapter_hooks_cleaned
 from worker.post_filters import flags_for
 from worker.prompts import build_prompt
+from worker.sampling import fast_sampling
 from worker.spec import ProfileSpec, generation_params
 
 logger = logging.getLogger(__name__)
@@ -182,7 +183,7 @@ class Engine:
             "input_ids": input_ids,
             "attention_mask": attention_mask,
             "pad_token_id": self._pad_id,
-            **params,
+            **fast_sampling(params, self.model.generation_config),
         }
         self.batch_rows.append(len(prompts))
         with self._lock, adapter_hooks_cleaned(self.model):
