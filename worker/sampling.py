@@ -4,8 +4,8 @@ transformers' ``TopPLogitsWarper`` sorts every row's full vocabulary (49k tokens
 for SmolLM2, 128k for Llama-3) at every step: at 36 rows on a CPU that alone
 took 86 ms of a ~250 ms step. The nucleus almost always lies among the few
 hundred most likely tokens, so ``FastTopP`` looks there first and keeps exactly
-the tokens the stock warper keeps; when those tokens hold less than ``top_p`` of
-the mass (a flat distribution) it falls back to the stock warper. The kept
+the tokens the stock warper keeps; a row whose top tokens hold less than
+``top_p`` of the mass (a flat distribution) falls back to the stock warper. The kept
 logits are the original values, so sampling is unchanged, token for token.
 """
 
@@ -40,10 +40,14 @@ class FastTopP:
         mass_above = probs.cumsum(-1) - probs
         keep = mass_above < self.top_p
         keep[:, 0] = True
-        if bool(keep[:, -1].any()):
-            return self._stock(input_ids, scores)  # the nucleus may reach past the top k
         kept = torch.where(keep, top_scores, torch.full_like(top_scores, -float("inf")))
-        return torch.full_like(scores, -float("inf")).scatter_(-1, top_index, kept)
+        out = torch.full_like(scores, -float("inf")).scatter_(-1, top_index, kept)
+        # A row whose nucleus may reach past the top k gets the full sort; rows
+        # are independent, so the others keep their fast result.
+        flat = keep[:, -1]
+        if bool(flat.any()):
+            out[flat] = self._stock(input_ids[flat], scores[flat])
+        return out
 
 
 def fast_sampling(params: dict, generation_config) -> dict:
