@@ -55,6 +55,16 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
+def prompt_ids(engine, spec, turns, *, budget: int) -> list[int]:
+    return build_prompt(
+        engine.tokenizer,
+        prompt_format=spec.prompt_format,
+        system_prompt=spec.system_prompt,
+        turns=turns,
+        max_prompt_tokens=budget,
+    )
+
+
 def run_baseline(engine, spec, conversations, n, *, per_reply: bool):
     """One request at a time: one generate per reply (the cards' code) or per request.
 
@@ -65,12 +75,8 @@ def run_baseline(engine, spec, conversations, n, *, per_reply: bool):
     latencies, tokens = [], 0
     started = time.perf_counter()
     for turns in conversations:
-        ids = build_prompt(
-            engine.tokenizer,
-            prompt_format=spec.prompt_format,
-            system_prompt=spec.system_prompt,
-            turns=turns,
-            max_prompt_tokens=engine.context_length - params["max_new_tokens"],
+        ids = prompt_ids(
+            engine, spec, turns, budget=engine.context_length - params["max_new_tokens"]
         )
         input_ids = torch.tensor([ids], device=engine.device)
         for _ in range(n if per_reply else 1):
@@ -93,14 +99,7 @@ def run_plain_batch(engine, spec, conversations, n) -> tuple[float, int]:
     started = time.perf_counter()
     prompts = []
     for turns in conversations:
-        ids = build_prompt(
-            engine.tokenizer,
-            prompt_format=spec.prompt_format,
-            system_prompt=spec.system_prompt,
-            turns=turns,
-            max_prompt_tokens=engine.context_length,
-        )
-        prompts += [ids] * n
+        prompts += [prompt_ids(engine, spec, turns, budget=engine.context_length)] * n
     input_ids, attention_mask = engine._left_padded(prompts, max(len(p) for p in prompts))
     with torch.inference_mode():
         out = engine.model.generate(

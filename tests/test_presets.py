@@ -85,20 +85,25 @@ def test_it_drafts_with_every_seed_profile(kinds, name, tmp_path):
         assert type(engine.model).__name__ == "PeftModelForCausalLM"
 
 
-def test_it_renders_the_llama3_chat_template_for_the_llama3_profiles(kinds):
+def rendered(kinds, profile_name, text):
+    """The prompt a profile's tokenizer and format make of one patient message."""
     from transformers import AutoTokenizer
 
     from worker.prompts import build_prompt
 
-    tokenizer = AutoTokenizer.from_pretrained(kinds["fintherapy-8b"][0])
+    tokenizer = AutoTokenizer.from_pretrained(kinds[profile_name][0])
     ids = build_prompt(
         tokenizer,
-        prompt_format="chat_template",
+        prompt_format=PRESETS[profile_name]["prompt_format"],
         system_prompt="SYS",
-        turns=[{"role": "user", "content": "Hei"}],
+        turns=[{"role": "user", "content": text}],
         max_prompt_tokens=500,
     )
-    assert tokenizer.decode(ids) == (
+    return tokenizer.decode(ids)
+
+
+def test_it_renders_the_llama3_chat_template_for_the_llama3_profiles(kinds):
+    assert rendered(kinds, "fintherapy-8b", "Hei") == (
         "<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\nSYS<|eot_id|>"
         "<|start_header_id|>user<|end_header_id|>\n\nHei<|eot_id|>"
         "<|start_header_id|>assistant<|end_header_id|>\n\n"
@@ -106,19 +111,9 @@ def test_it_renders_the_llama3_chat_template_for_the_llama3_profiles(kinds):
 
 
 def test_it_renders_the_llama2_format_for_the_llama2_profile(kinds):
-    from transformers import AutoTokenizer
-
-    from worker.prompts import build_prompt
-
-    tokenizer = AutoTokenizer.from_pretrained(kinds["llama2-therapy-qlora"][0])
-    ids = build_prompt(
-        tokenizer,
-        prompt_format="llama2",
-        system_prompt="SYS",
-        turns=[{"role": "user", "content": "Hello"}],
-        max_prompt_tokens=500,
+    assert rendered(kinds, "llama2-therapy-qlora", "Hello").endswith(
+        "[INST] <<SYS>>\nSYS\n<</SYS>>\n\nHello [/INST]"
     )
-    assert tokenizer.decode(ids).endswith("[INST] <<SYS>>\nSYS\n<</SYS>>\n\nHello [/INST]")
 
 
 def test_it_refuses_an_adapter_with_another_rank_than_the_card(kinds, tmp_path):
