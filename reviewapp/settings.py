@@ -104,7 +104,17 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {"redact_path_secrets": {"()": "reviewapp.lib.log_redaction.RedactPathSecrets"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "loggers": {
+        # Both log request paths, and a patient's chat path holds their token.
+        "django.request": {"filters": ["redact_path_secrets"]},
+        "django.server": {
+            "filters": ["redact_path_secrets"],
+            "handlers": ["console"],
+            "propagate": False,
+        },
+    },
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
 }
 

@@ -113,3 +113,12 @@ def test_it_refuses_unknown_generation_settings():
 def test_it_fails_loudly_on_a_missing_model(tmp_path):
     with pytest.raises(FileNotFoundError, match="does not exist"):
         load_engine(ProfileSpec(base_model=str(Path(tmp_path) / "missing")), cache_dir=tmp_path)
+
+
+@pytest.mark.parametrize(("mode", "layer"), [("4bit", "Linear4bit"), ("8bit", "Linear8bitLt")])
+def test_it_loads_bitsandbytes_quantised_with_the_adapter_on_top(tiny_llama, tmp_path, mode, layer):
+    spec = ProfileSpec(**{**spec_for(tiny_llama, adapter=True).__dict__, "loading_mode": mode})
+    engine = load_engine(spec, cache_dir=tmp_path)
+    assert layer in {type(m).__name__ for m in engine.model.modules()}
+    drafted = engine.draft(spec, TURNS, n=2, seed=0)
+    assert [c.loading_mode for c in drafted] == [mode, mode]

@@ -1,0 +1,23 @@
+"""Keep secrets that travel in URL paths out of the logs.
+
+A patient's chat link carries their conversation token in its path, and Django
+logs the path of every 4xx (``django.request``) and, in development, of every
+request (``django.server``). This filter, on those loggers, rewrites the record
+before any handler (or a test's capture) sees it.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+SECRET_IN_PATH = re.compile(r"(/chat/)[^/\s?#\"']+")
+
+
+class RedactPathSecrets(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        redacted = SECRET_IN_PATH.sub(r"\1[redacted]", message)
+        if redacted != message:
+            record.msg, record.args = redacted, ()
+        return True
