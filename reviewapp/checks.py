@@ -20,3 +20,18 @@ def task_time_limit_below_visibility_timeout(app_configs, **kwargs):
             )
         ]
     return []
+
+
+@register()
+def stale_cutoff_above_task_time_limit(app_configs, **kwargs):
+    """The sweeper must not re-enqueue a request whose generation may still be running."""
+    stale = settings.COUNTERSIGN["STALE_REQUEST_SECONDS"]
+    if stale <= settings.CELERY_TASK_TIME_LIMIT:
+        return [
+            Error(
+                f"STALE_REQUEST_SECONDS ({stale}s) must be above GENERATION_TIME_LIMIT "
+                f"({settings.CELERY_TASK_TIME_LIMIT}s).",
+                id="countersign.E002",
+            )
+        ]
+    return []

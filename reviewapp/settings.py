@@ -104,16 +104,19 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    # On the handler, not on loggers: a logger's filter misses records of its
+    # children (django.security.csrf logs the path of a refused chat POST).
     "filters": {"redact_path_secrets": {"()": "reviewapp.lib.log_redaction.RedactPathSecrets"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "loggers": {
-        # Both log request paths, and a patient's chat path holds their token.
-        "django.request": {"filters": ["redact_path_secrets"]},
-        "django.server": {
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
             "filters": ["redact_path_secrets"],
-            "handlers": ["console"],
-            "propagate": False,
-        },
+        }
+    },
+    "loggers": {
+        # The dev server's access log goes through the same (redacting) handler.
+        "django.server": {"handlers": ["console"], "propagate": False},
     },
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
 }
@@ -143,6 +146,9 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
+# Workers keep the logging configured above (redaction included) instead of
+# Celery replacing the root logger's handlers with its own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TASK_DEFAULT_QUEUE = "maintenance"
 CELERY_TASK_TIME_LIMIT = envint("GENERATION_TIME_LIMIT", "600")
 CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 30
@@ -159,7 +165,9 @@ COUNTERSIGN = {
     "CLAIM_LEASE_SECONDS": envint("CLAIM_LEASE_SECONDS", "600"),
     # A request still queued or generating this long after its last attempt
     # started is presumed lost (broker outage, killed worker) and re-enqueued.
-    "STALE_REQUEST_SECONDS": envint("STALE_REQUEST_SECONDS", "300"),
+    # Longer than the task time limit, so a generation still running is never
+    # taken for lost (checked by countersign.E002).
+    "STALE_REQUEST_SECONDS": envint("STALE_REQUEST_SECONDS", str(CELERY_TASK_TIME_LIMIT + 60)),
     "MAX_GENERATION_ATTEMPTS": envint("MAX_GENERATION_ATTEMPTS", "5"),
     "MAX_MESSAGE_CHARS": envint("MAX_MESSAGE_CHARS", "4000"),
     # A request waits at most this long for batch-mates before generation starts.

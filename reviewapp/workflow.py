@@ -206,13 +206,25 @@ def candidates_store(*, request_id: int, candidates: list[GeneratedCandidate]) -
     return True
 
 
-def generation_fail(*, request_id: int, reason: str) -> None:
-    """Record a generation failure. The clinician can still write their own reply."""
+def generation_fail(*, request_id: int, reason: str, task_id: str | None = None) -> None:
+    """Record a generation failure. The clinician can still write their own reply.
+
+    With ``task_id``, only that task's own run is failed: a newer run of the
+    request (after a sweep) is left alone.
+    """
     now = timezone.now()
-    updated = DraftRequest.objects.filter(
-        pk=request_id, status__in=(Status.QUEUED, Status.GENERATING)
-    ).update(
-        status=Status.FAILED, failure_reason=reason[:200], version=F("version") + 1, updated_at=now
+    running = Q(status=Status.GENERATING)
+    if task_id is not None:
+        running &= Q(generation_task_id=task_id)
+    updated = (
+        DraftRequest.objects.filter(pk=request_id)
+        .filter(Q(status=Status.QUEUED) | running)
+        .update(
+            status=Status.FAILED,
+            failure_reason=reason[:200],
+            version=F("version") + 1,
+            updated_at=now,
+        )
     )
     if updated:
         audit_record(
@@ -242,11 +254,17 @@ def requests_sweep_stale(*, older_than: timedelta | None = None) -> list[int]:
         if draft_request.generation_attempts >= _setting("MAX_GENERATION_ATTEMPTS"):
             generation_fail(request_id=draft_request.pk, reason="gave up after repeated attempts")
             continue
-        # Back to queued so a fresh task may take it; the conditional update
-        # leaves alone a request that a worker just finished.
+        # Back to queued so a fresh task may take it. A re-publish counts as an
+        # attempt, so a request no worker ever takes (its queue has no consumer)
+        # ends as failed, in front of a clinician, instead of circling forever.
+        # The version is left alone: nothing a clinician sees has changed.
         if DraftRequest.objects.filter(
-            pk=draft_request.pk, status=draft_request.status, version=draft_request.version
-        ).update(status=Status.QUEUED, updated_at=timezone.now(), version=F("version") + 1):
+            pk=draft_request.pk, status=draft_request.status, updated_at=draft_request.updated_at
+        ).update(
+            status=Status.QUEUED,
+            updated_at=timezone.now(),
+            generation_attempts=F("generation_attempts") + 1,
+        ):
             enqueue_generation(draft_request.pk, draft_request.profile.queue)
             requeued.append(draft_request.pk)
     if requeued:
@@ -324,12 +342,14 @@ def draft_request_decide(
     """
     require_reviewer(user)
     reasons = list(reasons or [])
-    if action == Action.REJECT:
-        unknown = sorted(set(reasons) - set(REJECTION_REASONS))
-        if not reasons or unknown:
-            raise InvalidInput(
-                "A rejection needs one or more reasons from: " + ", ".join(REJECTION_REASONS)
-            )
+    # Reasons are keys from the taxonomy, never free text: they go to the audit log.
+    if set(reasons) - set(REJECTION_REASONS):
+        raise InvalidInput("Reasons must come from: " + ", ".join(REJECTION_REASONS))
+    if action == Action.REJECT and not reasons:
+        raise InvalidInput(
+            "A rejection needs one or more reasons from: " + ", ".join(REJECTION_REASONS)
+        )
+    note = _clean_text(note, what="Note") if (note or "").strip() else ""
     now = timezone.now()
     try:
         with transaction.atomic():
@@ -359,7 +379,7 @@ def draft_request_decide(
                 final_text=final_text,
                 final_text_sha256=sha256_text(final_text) if final_text else "",
                 reasons=reasons,
-                note=note.strip(),
+                note=note,
                 reviewer=user,
                 time_spent_seconds=time_spent,
             )

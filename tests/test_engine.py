@@ -122,3 +122,22 @@ def test_it_loads_bitsandbytes_quantised_with_the_adapter_on_top(tiny_llama, tmp
     assert layer in {type(m).__name__ for m in engine.model.modules()}
     drafted = engine.draft(spec, TURNS, n=2, seed=0)
     assert [c.loading_mode for c in drafted] == [mode, mode]
+
+
+def test_it_checks_the_adapter_recipe_of_every_profile_that_uses_a_loaded_adapter(tiny_llama):
+    spec = spec_for(tiny_llama, adapter=True)
+    get_engine(spec)
+    other_version = ProfileSpec(**{**spec.__dict__, "adapter_config": {"r": 64}})
+    with pytest.raises(ValueError, match="has r=8, but its profile says 64"):
+        get_engine(other_version)
+
+
+def test_it_fails_a_job_that_cannot_be_drafted_alone_before_batching(tiny_llama):
+    from worker.engine import DraftJob
+    from worker.engine_cache import draft
+
+    spec = spec_for(tiny_llama, adapter=True)
+    bad = ProfileSpec(**{**spec.__dict__, "post_filters": ("no_such_filter",)})
+    with pytest.raises(ValueError, match="unknown post-filter"):
+        draft(DraftJob(bad, TURNS, 1), timeout=30)
+    assert len(draft(DraftJob(spec, TURNS, 2), timeout=30)) == 2

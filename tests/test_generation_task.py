@@ -176,3 +176,29 @@ def test_it_drafts_concurrent_requests_together_through_a_threaded_worker(
     assert sum(batches) == 12 and max(batches) >= 6, batches
     for draft in drafts:
         assert Candidate.objects.filter(draft_request=draft).count() == 3
+
+
+@pytest.mark.django_db
+def test_it_fails_a_request_no_worker_ever_takes_without_touching_its_version(
+    tiny_profile, settings
+):
+    """A profile routed to a queue with no consumer: the request is re-published a
+    bounded number of times, then failed for a clinician to answer; the sweeps do not
+    invalidate the page a clinician has open."""
+    settings.COUNTERSIGN = {**settings.COUNTERSIGN, "MAX_GENERATION_ATTEMPTS": 3}
+    draft = patient_message().draft_requests.get()
+    version = draft.version
+    swept = [workflow.requests_sweep_stale(older_than=timedelta(0)) for _ in range(4)]
+    assert swept == [[draft.pk], [draft.pk], [draft.pk], []]
+    draft.refresh_from_db()
+    assert draft.status == "failed" and draft.version == version + 1
+
+
+@pytest.mark.django_db
+def test_it_lets_only_the_task_that_started_a_run_fail_it(tiny_profile):
+    draft = patient_message().draft_requests.get()
+    workflow.generation_start(request_id=draft.pk, task_id="newer")
+    workflow.generation_fail(request_id=draft.pk, reason="TimeoutError", task_id="older")
+    assert DraftRequest.objects.get(pk=draft.pk).status == "generating"
+    workflow.generation_fail(request_id=draft.pk, reason="TimeoutError", task_id="newer")
+    assert DraftRequest.objects.get(pk=draft.pk).status == "failed"

@@ -63,3 +63,17 @@ def test_it_refuses_a_conversation_not_ending_with_the_patient(tokenizer):
 def test_it_refuses_an_unknown_format(tokenizer):
     with pytest.raises(ValueError, match="unknown prompt format"):
         render(tokenizer, "alpaca")
+
+
+@pytest.mark.parametrize(
+    ("fmt", "generated", "reply"),
+    [
+        ("raw", " I hear you.\nPatient: thanks\nTherapist: ok", "I hear you."),
+        ("llama2", " I hear you. [INST] invented turn [/INST]", "I hear you."),
+        ("chat_template", " I hear you.\nPatient: kept as is", "I hear you.\nPatient: kept as is"),
+    ],
+)
+def test_it_cuts_a_reply_where_the_model_starts_the_patients_next_turn(fmt, generated, reply):
+    from worker.prompts import reply_only
+
+    assert reply_only(fmt, generated) == reply

@@ -53,3 +53,9 @@ def test_it_refuses_a_task_time_limit_above_the_visibility_timeout(settings):
     assert [e.id for e in run_checks()] == ["countersign.E001"]
     settings.CELERY_TASK_TIME_LIMIT = 200
     assert run_checks() == []
+
+
+def test_it_refuses_a_stale_cutoff_a_running_generation_could_outlast(settings):
+    settings.CELERY_TASK_TIME_LIMIT = 600
+    settings.COUNTERSIGN = {**settings.COUNTERSIGN, "STALE_REQUEST_SECONDS": 300}
+    assert [e.id for e in run_checks()] == ["countersign.E002"]

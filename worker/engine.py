@@ -20,8 +20,8 @@ import torch
 from worker.generated import GeneratedCandidate
 from worker.loading import load_base
 from worker.peft_guard import adapter_hooks_cleaned
-from worker.post_filters import flags_for
-from worker.prompts import build_prompt
+from worker.post_filters import flags_for, unknown_filters
+from worker.prompts import build_prompt, reply_only
 from worker.sampling import fast_sampling
 from worker.spec import ProfileSpec, generation_params
 
@@ -68,6 +68,7 @@ class Engine:
         self.device = device
         self.loading_mode = loading_mode
         self.adapters: dict[str, str] = {}  # adapter path -> name inside the PeftModel
+        self._adapter_configs: dict = {}  # adapter path -> its loaded PeftConfig
         self.batch_rows: list[int] = []  # rows per generate call, for health and tests
         self.profiles_served: set[str] = set()
         self._lock = threading.Lock()
@@ -85,11 +86,16 @@ class Engine:
             return BASE_ADAPTER
         with self._lock:
             if spec.adapter in self.adapters:
+                # Every profile using a loaded adapter must agree with its recipe.
+                check_adapter_config(
+                    spec.adapter, self._adapter_configs[spec.adapter], spec.adapter_config
+                )
                 return self.adapters[spec.adapter]
             from peft import PeftConfig, PeftModel
 
             config = PeftConfig.from_pretrained(spec.adapter)
             check_adapter_config(spec.adapter, config, spec.adapter_config)
+            self._adapter_configs[spec.adapter] = config
             name = adapter_name(spec.adapter)
             if isinstance(self.model, PeftModel):
                 self.model.load_adapter(spec.adapter, adapter_name=name)
@@ -99,6 +105,21 @@ class Engine:
             self.adapters[spec.adapter] = name
             logger.info("loaded adapter %s onto %s", spec.adapter, self.base_model)
             return name
+
+    def check_job(self, job: DraftJob) -> None:
+        """Raise for a job that could not be drafted, before it joins (and fails) a batch."""
+        unknown = unknown_filters(job.spec.post_filters)
+        if unknown:
+            raise ValueError(f"unknown post-filter(s): {', '.join(unknown)}")
+        params = generation_params(job.spec.generation_defaults, job.overrides)
+        build_prompt(
+            self.tokenizer,
+            prompt_format=job.spec.prompt_format,
+            system_prompt=job.spec.system_prompt,
+            turns=job.turns,
+            max_prompt_tokens=self.context_length - params["max_new_tokens"],
+        )
+        self.ensure_adapter(job.spec)
 
     @torch.inference_mode()
     def draft_batch(self, jobs: list[DraftJob], *, seed: int) -> list[list[GeneratedCandidate]]:
@@ -134,7 +155,10 @@ class Engine:
         for job in jobs:
             candidates = []
             for completion in completions[row : row + job.n]:
-                text = self.tokenizer.decode(completion, skip_special_tokens=True).strip()
+                text = reply_only(
+                    job.spec.prompt_format,
+                    self.tokenizer.decode(completion, skip_special_tokens=True),
+                )
                 candidates.append(
                     GeneratedCandidate(
                         text=text,

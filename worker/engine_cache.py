@@ -57,6 +57,8 @@ def batcher() -> Batcher:
 
 def draft(job: DraftJob, *, timeout: float) -> list[GeneratedCandidate]:
     """Draft one request's candidates, batched with whatever else arrives meanwhile."""
-    get_engine(job.spec)  # load before waiting, so loading never eats the batch window
+    # Load and check in this task's own thread: loading never eats the batch
+    # window, and a job that cannot be drafted fails alone, not its batch-mates.
+    get_engine(job.spec).check_job(job)
     future = batcher().submit(job.spec.batch_key(job.overrides), job, rows=job.n)
     return future.result(timeout=timeout)

@@ -50,6 +50,16 @@ PROMPT_FORMATS: dict[str, Callable[..., list[int]]] = {
 }
 
 
+# Where a reply ends in formats with no end-of-turn token of their own: past it,
+# a model goes on to write the patient's next turn itself.
+REPLY_ENDS = {"raw": "\nPatient:", "llama2": "[INST]"}
+
+
+def reply_only(prompt_format: str, text: str) -> str:
+    marker = REPLY_ENDS.get(prompt_format)
+    return (text.split(marker, 1)[0] if marker else text).strip()
+
+
 def build_prompt(
     tokenizer, *, prompt_format: str, system_prompt: str, turns: Turns, max_prompt_tokens: int
 ) -> list[int]:

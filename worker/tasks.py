@@ -53,7 +53,9 @@ def generate_candidates(self, request_id: int) -> str:
         # Only the exception type: its message may quote the patient's text.
         logger.error("generation for request %s failed: %s", request_id, type(exc).__name__)
         if self.request.retries >= self.max_retries:
-            workflow.generation_fail(request_id=request_id, reason=type(exc).__name__)
+            workflow.generation_fail(
+                request_id=request_id, reason=type(exc).__name__, task_id=self.request.id
+            )
             return "failed"
         # No exc= here: Celery would log its message, which may quote patient text.
         raise self.retry(countdown=2**self.request.retries) from None

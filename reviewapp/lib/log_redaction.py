@@ -1,9 +1,9 @@
 """Keep secrets that travel in URL paths out of the logs.
 
 A patient's chat link carries their conversation token in its path, and Django
-logs the path of every 4xx (``django.request``) and, in development, of every
-request (``django.server``). This filter, on those loggers, rewrites the record
-before any handler (or a test's capture) sees it.
+logs paths: every 4xx (``django.request``), refused CSRF checks
+(``django.security.csrf``) and, in development, every request (``django.server``).
+This filter sits on the console handler, so every record is rewritten on its way out.
 """
 
 from __future__ import annotations

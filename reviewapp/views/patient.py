@@ -22,7 +22,7 @@ def chat(request: HttpRequest, token: str) -> HttpResponse:
             workflow.message_receive(
                 conversation=conversation, text=request.POST.get("text", ""), request=request
             )
-        except workflow.InvalidInput as exc:
+        except workflow.WorkflowError as exc:
             error = str(exc)
         else:
             return redirect("chat", token=token)
