@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class ReviewappConfig(AppConfig):
@@ -10,3 +11,7 @@ class ReviewappConfig(AppConfig):
 
     def ready(self) -> None:
         from reviewapp import checks  # noqa: F401  (registers the checks)
+        from reviewapp.roles import roles_sync
+
+        # After Django's own handler has created the permissions the roles name.
+        post_migrate.connect(roles_sync, sender=self, dispatch_uid="countersign-roles")

@@ -10,6 +10,10 @@ Per patient message that has at least one decision:
 KTO labels: an approved-unchanged candidate is true; a rejected candidate is
 false; a substantive edit gives its original as false and its final text as
 true; a written reply is true. Every text is de-identified before it is written.
+
+Annotation items (imported prompts, each reviewed by K annotators) are exported
+the same way, one verdict per annotator: every text an annotator chose is a
+chosen text, and a candidate one annotator chose is never also a rejected one.
 """
 
 from __future__ import annotations
@@ -21,12 +25,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.utils import timezone
-from rapidfuzz.distance import Levenshtein
 
 from reviewapp.audit import audit_record
 from reviewapp.deid import DEID_VERSION, deidentify
+from reviewapp.diff import edit_distance
 from reviewapp.models import Decision, DraftRequest, Message
 
 FORMATS = ("sft", "dpo", "kto")
@@ -36,11 +40,14 @@ BATCH_SIZE = 500
 
 @dataclass
 class Example:
-    """Everything the decisions on one patient message teach."""
+    """Everything the decisions on one message teach.
+
+    A patient message has one released reply at most; an annotation item has
+    one verdict per annotator, so several texts may be chosen.
+    """
 
     prompt: list[dict[str, str]]
-    chosen: str | None = None
-    approved_unchanged: bool = False
+    chosen: list[str] = field(default_factory=list)
     rejected: list[str] = field(default_factory=list)
 
 
@@ -49,23 +56,23 @@ def _assistant(text: str) -> list[dict[str, str]]:
 
 
 def sft_rows(example: Example) -> Iterator[dict]:
-    if example.chosen:
-        yield {"messages": example.prompt + _assistant(example.chosen)}
+    for chosen in example.chosen:
+        yield {"messages": example.prompt + _assistant(chosen)}
 
 
 def dpo_rows(example: Example) -> Iterator[dict]:
-    if example.chosen:
+    for chosen in example.chosen:
         for rejected in example.rejected:
             yield {
                 "prompt": example.prompt,
-                "chosen": _assistant(example.chosen),
+                "chosen": _assistant(chosen),
                 "rejected": _assistant(rejected),
             }
 
 
 def kto_rows(example: Example) -> Iterator[dict]:
-    if example.chosen:
-        yield {"prompt": example.prompt, "completion": _assistant(example.chosen), "label": True}
+    for chosen in example.chosen:
+        yield {"prompt": example.prompt, "completion": _assistant(chosen), "label": True}
     for rejected in example.rejected:
         yield {"prompt": example.prompt, "completion": _assistant(rejected), "label": False}
 
@@ -74,46 +81,58 @@ ROW_BUILDERS = {"sft": sft_rows, "dpo": dpo_rows, "kto": kto_rows}
 
 
 def is_substantive_edit(original: str, final: str, min_edit_distance: float) -> bool:
-    return Levenshtein.normalized_distance(original, final) >= min_edit_distance
+    return edit_distance(original, final) >= min_edit_distance
 
 
 def _clean(text: str) -> str:
     return deidentify(text)[0]
 
 
+def _verdicts(draft: DraftRequest) -> list:
+    """A clinician's decision, or each annotator's annotation, on one candidate set."""
+    decision = getattr(draft, "decision", None)
+    if decision is not None:
+        return [decision]
+    item = getattr(draft, "annotation_item", None)
+    return list(item.annotations.all()) if item is not None else []
+
+
 def example_for(message: Message, *, min_edit_distance: float) -> Example:
-    example = Example(
-        prompt=[{**turn, "content": _clean(turn["content"])} for turn in message.history()]
-    )
+    chosen: list[str] = []
     rejected: list[str] = []
     for draft in message.draft_requests.all():
-        decision = getattr(draft, "decision", None)
-        if decision is None:
-            continue
-        if decision.action == Decision.Action.REJECT:
-            rejected += [c.text for c in draft.candidates.all()]
-        elif decision.action in Decision.RELEASING_ACTIONS:
-            example.chosen = _clean(decision.final_text)
-            example.approved_unchanged = decision.action == Decision.Action.APPROVE
-            original = decision.candidate.text if decision.candidate else None
+        for verdict in _verdicts(draft):
+            if verdict.action == Decision.Action.REJECT:
+                rejected += [c.text for c in draft.candidates.all()]
+                continue
+            chosen.append(verdict.final_text)
+            original = verdict.candidate.text if verdict.candidate else None
             if (
-                decision.action == Decision.Action.EDIT
+                verdict.action == Decision.Action.EDIT
                 and original
-                and is_substantive_edit(original, decision.final_text, min_edit_distance)
+                and is_substantive_edit(original, verdict.final_text, min_edit_distance)
             ):
                 rejected.append(original)
-    # The same text twice would be the same training signal counted twice.
-    cleaned = dict.fromkeys(_clean(text) for text in rejected)
-    example.rejected = [text for text in cleaned if text != example.chosen]
-    return example
+    # The same text twice would be the same training signal counted twice, and
+    # a text one reviewer chose is not taught as rejected because another did not.
+    chosen_clean = list(dict.fromkeys(_clean(text) for text in chosen))
+    return Example(
+        prompt=[{**turn, "content": _clean(turn["content"])} for turn in message.history()],
+        chosen=chosen_clean,
+        rejected=[t for t in dict.fromkeys(_clean(t) for t in rejected) if t not in chosen_clean],
+    )
 
 
 def decided_messages():
-    drafts = DraftRequest.objects.select_related("decision__candidate").prefetch_related(
-        "candidates"
-    )
+    drafts = DraftRequest.objects.select_related(
+        "decision__candidate", "annotation_item"
+    ).prefetch_related("candidates", "annotation_item__annotations__candidate")
     return (
-        Message.objects.filter(role=Message.Role.PATIENT, draft_requests__decision__isnull=False)
+        Message.objects.filter(
+            Q(draft_requests__decision__isnull=False)
+            | Q(draft_requests__annotation_item__annotations__isnull=False),
+            role=Message.Role.PATIENT,
+        )
         .distinct()
         .order_by("pk")
         .prefetch_related(Prefetch("draft_requests", queryset=drafts))

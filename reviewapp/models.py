@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 
 def sha256_text(text: str) -> str:
@@ -100,9 +101,18 @@ class ModelProfile(models.Model):
 
 
 class Conversation(models.Model):
-    """A patient's thread. The patient is known only by a pseudonym and a token."""
+    """A patient's thread. The patient is known only by a pseudonym and a token.
+
+    An annotation conversation holds an imported prompt: it has no patient, its
+    token is never shown to anyone, and nothing in it is ever patient-facing.
+    """
+
+    class Kind(models.TextChoices):
+        PATIENT = "patient"
+        ANNOTATION = "annotation"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.PATIENT)
     pseudonym = models.CharField(max_length=40)
     locale = models.CharField(max_length=10, default="en")
     # Only the hash is stored: the token itself is shown once, to the patient.
@@ -125,6 +135,8 @@ class Message(models.Model):
     class Role(models.TextChoices):
         PATIENT = "patient"
         CLINICIAN = "clinician"
+        # An earlier assistant turn imported with an annotation prompt.
+        IMPORTED = "imported"
 
     conversation = models.ForeignKey(
         Conversation, on_delete=models.PROTECT, related_name="messages"
@@ -143,7 +155,7 @@ class Message(models.Model):
         ordering = ["created_at", "id"]
         constraints = [
             models.CheckConstraint(
-                condition=(Q(role="patient", decision__isnull=True))
+                condition=(Q(role__in=["patient", "imported"], decision__isnull=True))
                 | Q(role="clinician", decision__isnull=False),
                 name="clinician_message_needs_decision",
             )
@@ -158,7 +170,10 @@ class Message(models.Model):
         The model is prompted with exactly this, and exports use it as the prompt.
         """
         earlier = (
-            Message.objects.patient_visible()
+            Message.objects.filter(
+                Q(role__in=[Message.Role.PATIENT, Message.Role.IMPORTED])
+                | Q(role=Message.Role.CLINICIAN, decision__isnull=False)
+            )
             .filter(conversation_id=self.conversation_id)
             .filter(
                 Q(created_at__lt=self.created_at) | Q(created_at=self.created_at, id__lte=self.id)
@@ -177,19 +192,37 @@ class RiskLevel(models.TextChoices):
 
 
 RISK_ORDER = {RiskLevel.CRISIS: 0, RiskLevel.ELEVATED: 1, RiskLevel.NONE: 2}
+OPEN_STATUS_VALUES = ["queued", "generating", "ready", "failed"]
+QUEUE_ORDER = ("risk_rank", "waiting_since", "id")
 
 
 class DraftRequestQuerySet(models.QuerySet):
     def open(self) -> DraftRequestQuerySet:
         return self.filter(status__in=DraftRequest.OPEN_STATUSES)
 
+    def for_review(self) -> DraftRequestQuerySet:
+        """Open requests for patients' replies (annotation items have their own desk)."""
+        return self.open().filter(purpose=DraftRequest.Purpose.REPLY)
+
     def in_queue_order(self) -> DraftRequestQuerySet:
         """Crisis first, then elevated, then routine; oldest first within a level."""
-        risk_rank = models.Case(
-            *(models.When(risk_level=level, then=rank) for level, rank in RISK_ORDER.items()),
-            output_field=models.IntegerField(),
-        )
-        return self.alias(risk_rank=risk_rank).order_by("risk_rank", "created_at", "id")
+        return self.order_by(*QUEUE_ORDER)
+
+    def after(self, draft: DraftRequest) -> DraftRequestQuerySet:
+        """Requests after ``draft`` in queue order (for "next")."""
+        return self.filter(
+            Q(risk_rank__gt=draft.risk_rank)
+            | Q(risk_rank=draft.risk_rank, waiting_since__gt=draft.waiting_since)
+            | Q(risk_rank=draft.risk_rank, waiting_since=draft.waiting_since, id__gt=draft.id)
+        ).in_queue_order()
+
+    def before(self, draft: DraftRequest) -> DraftRequestQuerySet:
+        """Requests before ``draft`` in queue order, nearest first (for "previous")."""
+        return self.filter(
+            Q(risk_rank__lt=draft.risk_rank)
+            | Q(risk_rank=draft.risk_rank, waiting_since__lt=draft.waiting_since)
+            | Q(risk_rank=draft.risk_rank, waiting_since=draft.waiting_since, id__lt=draft.id)
+        ).order_by(*(f"-{field}" for field in QUEUE_ORDER))
 
 
 class DraftRequest(models.Model):
@@ -202,13 +235,34 @@ class DraftRequest(models.Model):
         FAILED = "failed"
         REJECTED = "rejected"
         RELEASED = "released"
+        # Replaced by a fresh request the clinician asked for (regenerate).
+        SUPERSEDED = "superseded"
+
+    class Purpose(models.TextChoices):
+        REPLY = "reply"
+        ANNOTATION = "annotation"
 
     OPEN_STATUSES = (Status.QUEUED, Status.GENERATING, Status.READY, Status.FAILED)
 
     message = models.ForeignKey(Message, on_delete=models.PROTECT, related_name="draft_requests")
     profile = models.ForeignKey(ModelProfile, on_delete=models.PROTECT, related_name="+")
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
+    purpose = models.CharField(max_length=12, choices=Purpose.choices, default=Purpose.REPLY)
     risk_level = models.CharField(max_length=10, choices=RiskLevel.choices, default=RiskLevel.NONE)
+    # Derived by the database from risk_level, so the queue's order is one index scan.
+    risk_rank = models.GeneratedField(
+        expression=models.Case(
+            *(models.When(risk_level=level, then=rank) for level, rank in RISK_ORDER.items()),
+            default=len(RISK_ORDER),
+        ),
+        output_field=models.SmallIntegerField(),
+        db_persist=True,
+    )
+    # When the patient's message arrived: a redrafted request keeps its place
+    # (and its waiting timer) instead of going to the back of the queue.
+    waiting_since = models.DateTimeField(default=timezone.now)
+    # The clinician's guidance for a regenerated set ("shorter, ask about sleep").
+    steering_note = models.TextField(blank=True)
     claimed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -228,15 +282,26 @@ class DraftRequest(models.Model):
     objects = DraftRequestQuerySet.as_manager()
 
     class Meta:
-        permissions = [("review_draftrequest", "Can decide on drafts and release replies")]
+        permissions = [
+            ("review_draftrequest", "Can decide on drafts and release replies"),
+            ("supervise_draftrequest", "Can see the supervisor overview"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["message"],
-                condition=Q(status__in=["queued", "generating", "ready", "failed"]),
+                condition=Q(status__in=OPEN_STATUS_VALUES),
                 name="one_open_request_per_message",
             )
         ]
-        indexes = [models.Index(fields=["status", "created_at"])]
+        indexes = [
+            models.Index(fields=["status", "created_at"]),
+            # The review queue: open reply requests in queue order, one index scan.
+            models.Index(
+                fields=list(QUEUE_ORDER),
+                condition=Q(status__in=OPEN_STATUS_VALUES, purpose="reply"),
+                name="review_queue_order",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"draft request {self.pk} ({self.status})"
@@ -244,6 +309,9 @@ class DraftRequest(models.Model):
     @property
     def conversation(self) -> Conversation:
         return self.message.conversation
+
+    def waiting_seconds(self, now) -> float:
+        return (now - self.waiting_since).total_seconds()
 
     def is_claimed_by_other(self, user, now) -> bool:
         return (
@@ -300,8 +368,13 @@ class Decision(models.Model):
     )
     final_text = models.TextField(blank=True)
     final_text_sha256 = models.CharField(max_length=64, blank=True)
+    # Whether the released text started as a model's draft (approve, edit);
+    # the patient page discloses AI assistance on such replies.
+    ai_drafted = models.BooleanField(default=False)
     reasons = models.JSONField(default=list, blank=True)
     note = models.TextField(blank=True)
+    # {"empathy": 4, ...}: optional, items from settings COUNTERSIGN["RUBRIC_ITEMS"].
+    rubric_scores = models.JSONField(default=dict, blank=True)
     reviewer = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -368,3 +441,84 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"token {self.prefix}… of {self.user}"
+
+
+class UserPreference(models.Model):
+    """Per-user settings: the interface language."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="preference"
+    )
+    language = models.CharField(max_length=10, choices=settings.LANGUAGES, default="en")
+
+    def __str__(self) -> str:
+        return f"preferences of {self.user}"
+
+
+class AnnotationBatch(models.Model):
+    """Imported prompts drafted and reviewed by annotators; never patient-facing."""
+
+    name = models.CharField(max_length=200)
+    profile = models.ForeignKey(ModelProfile, on_delete=models.PROTECT, related_name="+")
+    # How many annotators review each item, independently.
+    annotators_per_item = models.PositiveSmallIntegerField(default=2)
+    source_name = models.CharField(max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        permissions = [
+            ("annotate_annotationbatch", "Can annotate batches"),
+            ("manage_annotationbatch", "Can import annotation batches and see their progress"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AnnotationItem(models.Model):
+    batch = models.ForeignKey(AnnotationBatch, on_delete=models.PROTECT, related_name="items")
+    position = models.PositiveIntegerField()
+    # The id the imported row carried, if any, so results can be joined back.
+    external_id = models.CharField(max_length=200, blank=True)
+    draft_request = models.OneToOneField(
+        DraftRequest, on_delete=models.PROTECT, related_name="annotation_item"
+    )
+
+    class Meta:
+        ordering = ["batch", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "position"], name="one_item_per_position")
+        ]
+
+    def __str__(self) -> str:
+        return f"item {self.position} of {self.batch}"
+
+
+class Annotation(models.Model):
+    """One annotator's independent decision on an item; never released anywhere."""
+
+    item = models.ForeignKey(AnnotationItem, on_delete=models.PROTECT, related_name="annotations")
+    annotator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    action = models.CharField(max_length=10, choices=Decision.Action.choices)
+    candidate = models.ForeignKey(
+        Candidate, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    final_text = models.TextField(blank=True)
+    reasons = models.JSONField(default=list, blank=True)
+    note = models.TextField(blank=True)
+    rubric_scores = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["item", "annotator"], name="one_annotation_each")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} on {self.item} by {self.annotator_id}"

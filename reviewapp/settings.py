@@ -37,9 +37,12 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After authentication: a signed-in user's chosen language wins over the browser's.
+    "reviewapp.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -59,6 +62,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "reviewapp.context_processors.roles_context",
             ]
         },
     }
@@ -86,6 +90,8 @@ LOGIN_REDIRECT_URL = "queue"
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("fi", "Suomi")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -176,4 +182,16 @@ COUNTERSIGN = {
     "MAX_BATCH_ROWS": envint("MAX_BATCH_ROWS", "48"),
     "HEARTBEAT_SECONDS": envint("HEARTBEAT_SECONDS", "30"),
     "MODEL_CACHE_DIR": envstr("MODEL_CACHE_DIR", str(BASE_DIR / ".cache" / "models")),
+    # Service-level targets: minutes from a patient's message to a released reply.
+    "SLA_MINUTES": {
+        "crisis": envint("SLA_MINUTES_CRISIS", "15"),
+        "elevated": envint("SLA_MINUTES_ELEVATED", "60"),
+        "none": envint("SLA_MINUTES_NONE", "240"),
+    },
+    # Optional 1-5 scores a reviewer may give; an empty list switches rubrics off.
+    "RUBRIC_ITEMS": envlist("RUBRIC_ITEMS", "empathy,safety,accuracy,cultural_fit"),
+    "QUEUE_PAGE_SIZE": envint("QUEUE_PAGE_SIZE", "50"),
+    # An open review page renews its lease this often (well inside the lease).
+    "LEASE_RENEW_SECONDS": envint("LEASE_RENEW_SECONDS", "60"),
+    "ANNOTATION_MAX_ITEMS": envint("ANNOTATION_MAX_ITEMS", "5000"),
 }

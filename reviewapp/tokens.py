@@ -21,7 +21,10 @@ def hash_secret(secret: str) -> str:
 def conversation_for_token(token: str) -> Conversation | None:
     if not token:
         return None
-    return Conversation.objects.filter(token_hash=hash_secret(token)).first()
+    # Annotation conversations have a token nobody was given; refuse them anyway.
+    return Conversation.objects.filter(
+        token_hash=hash_secret(token), kind=Conversation.Kind.PATIENT
+    ).first()
 
 
 def api_token_create(*, user, name: str = "") -> str:

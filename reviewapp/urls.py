@@ -6,17 +6,30 @@ from django.urls import path
 from django.views.generic import RedirectView
 
 from reviewapp.api.app import api
-from reviewapp.views import patient, review
+from reviewapp.views import annotation, patient, preferences, review, supervisor
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="queue"), name="home"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("preferences/language/", preferences.language, name="set_language"),
     path("queue/", review.queue, name="queue"),
-    path("workers/", review.workers, name="workers"),
     path("review/<int:draft_id>/", review.review, name="review"),
     path("review/<int:draft_id>/claim/", review.claim, name="claim"),
+    path("review/<int:draft_id>/lease/", review.lease_renew, name="lease_renew"),
+    path("review/<int:draft_id>/status/", review.claim_status, name="claim_status"),
     path("review/<int:draft_id>/decide/", review.decide, name="decide"),
+    path("review/<int:draft_id>/diff/", review.diff, name="diff"),
+    path("review/<int:draft_id>/next/", review.neighbour, {"direction": "next"}, name="next"),
+    path("review/<int:draft_id>/prev/", review.neighbour, {"direction": "prev"}, name="prev"),
+    path("supervisor/", supervisor.overview, name="overview"),
+    path("workers/", supervisor.workers, name="workers"),
+    path("annotation/", annotation.batches, name="annotation_batches"),
+    path("annotation/import/", annotation.batch_import, name="annotation_import"),
+    path("annotation/<int:batch_id>/", annotation.batch_detail, name="annotation_batch"),
+    path("annotation/<int:batch_id>/next/", annotation.next_item, name="annotation_next"),
+    path("annotation/item/<int:item_id>/", annotation.item, name="annotation_item"),
+    path("annotation/item/<int:item_id>/diff/", annotation.item_diff, name="annotation_item_diff"),
     path("chat/<str:token>/", patient.chat, name="chat"),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

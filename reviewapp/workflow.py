@@ -9,7 +9,6 @@ with a conditional UPDATE, so racing callers see one winner and a Conflict.
 from __future__ import annotations
 
 import random
-import re
 from datetime import timedelta
 
 from django.conf import settings
@@ -17,8 +16,18 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from reviewapp import roles
 from reviewapp.audit import audit_record
+from reviewapp.decision_input import (
+    REJECTION_REASONS,
+    clean_text,
+    optional_note,
+    rejection_reasons,
+    rubric_scores,
+)
+from reviewapp.errors import Conflict, InvalidInput, ReleaseRefused, WorkflowError
 from reviewapp.models import (
     Candidate,
     Conversation,
@@ -32,62 +41,27 @@ from reviewapp.tokens import hash_secret, new_secret
 from worker.dispatch import enqueue_generation
 from worker.generated import GeneratedCandidate
 
-REVIEW_PERMISSION = "reviewapp.review_draftrequest"
-
-REJECTION_REASONS = {
-    "safety": "Safety",
-    "clinical_accuracy": "Clinical accuracy",
-    "tone_empathy": "Tone / empathy",
-    "hallucinated_detail": "Hallucinated detail",
-    "too_long": "Too long",
-    "language_cultural_fit": "Language or cultural fit",
-    "other": "Other",
-}
+REVIEW_PERMISSION = roles.REVIEW
 
 Status = DraftRequest.Status
 Action = Decision.Action
 
-
-class WorkflowError(Exception):
-    """A request the workflow refuses; the message is safe to show (no patient text)."""
-
-
-class InvalidInput(WorkflowError):
-    pass
-
-
-class Conflict(WorkflowError):
-    pass
+__all__ = [
+    "REJECTION_REASONS",
+    "Conflict",
+    "InvalidInput",
+    "ReleaseRefused",
+    "WorkflowError",
+]
 
 
-class ReleaseRefused(WorkflowError):
-    pass
-
-
-def _setting(name: str) -> int:
+def _setting(name: str):
     return settings.COUNTERSIGN[name]
-
-
-# Control characters (other than line breaks and tabs) and lone surrogates are
-# never meant, and PostgreSQL refuses NUL outright.
-_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
-
-
-def _clean_text(text: str | None, *, what: str) -> str:
-    cleaned = (text or "").strip()
-    if not cleaned:
-        raise InvalidInput(f"{what} must not be empty.")
-    if _UNPRINTABLE.search(cleaned):
-        raise InvalidInput(f"{what} contains control characters or invalid Unicode.")
-    limit = _setting("MAX_MESSAGE_CHARS")
-    if len(cleaned) > limit:
-        raise InvalidInput(f"{what} is longer than {limit} characters.")
-    return cleaned
 
 
 def require_reviewer(user) -> None:
     if not (user.is_active and user.has_perm(REVIEW_PERMISSION)):
-        raise PermissionDenied("Reviewing drafts needs review permission.")
+        raise PermissionDenied(_("Reviewing drafts needs review permission."))
 
 
 def _enqueue_after_commit(draft_request: DraftRequest) -> None:
@@ -98,7 +72,7 @@ def _enqueue_after_commit(draft_request: DraftRequest) -> None:
 def default_profile() -> ModelProfile:
     profile = ModelProfile.objects.filter(is_default=True).first()
     if profile is None:
-        raise WorkflowError("No default model profile is configured.")
+        raise WorkflowError(_("No default model profile is configured."))
     return profile
 
 
@@ -125,12 +99,14 @@ def message_receive(*, conversation: Conversation, text: str, request=None) -> M
     The message is committed before anything else can fail, so a broker
     outage or a dead worker never loses it (the sweeper retries from here).
     """
-    text = _clean_text(text, what="Message")
+    text = clean_text(text, what=_("Message"))
     with transaction.atomic():
         message = Message.objects.create(
             conversation=conversation, role=Message.Role.PATIENT, text=text
         )
-        draft_request = DraftRequest.objects.create(message=message, profile=default_profile())
+        draft_request = DraftRequest.objects.create(
+            message=message, profile=default_profile(), waiting_since=message.created_at
+        )
         audit_record(
             action="message.receive",
             actor_kind="patient",
@@ -275,6 +251,16 @@ def requests_sweep_stale(*, older_than: timedelta | None = None) -> list[int]:
 # --- clinician side ---------------------------------------------------------
 
 
+def _held_by(draft_request: DraftRequest) -> Conflict:
+    return Conflict(_("This request is held by %(user)s.") % {"user": draft_request.claimed_by})
+
+
+def _status_conflict(draft_request: DraftRequest) -> Conflict:
+    return Conflict(
+        _("This request is already %(status)s.") % {"status": draft_request.get_status_display()}
+    )
+
+
 def draft_request_claim(*, request_id: int, user, request=None) -> DraftRequest:
     """Claim a request for review with a lease; renewing one's own claim is allowed."""
     require_reviewer(user)
@@ -284,6 +270,7 @@ def draft_request_claim(*, request_id: int, user, request=None) -> DraftRequest:
         Q(claimed_by__isnull=True) | Q(claimed_by=user) | Q(claim_expires_at__lte=now),
         pk=request_id,
         status__in=DraftRequest.OPEN_STATUSES,
+        purpose=DraftRequest.Purpose.REPLY,
     ).update(
         claimed_by=user,
         claimed_at=now,
@@ -294,9 +281,33 @@ def draft_request_claim(*, request_id: int, user, request=None) -> DraftRequest:
     draft_request = DraftRequest.objects.select_related("claimed_by").get(pk=request_id)
     if not claimed:
         if draft_request.status not in DraftRequest.OPEN_STATUSES:
-            raise Conflict(f"This request is already {draft_request.status}.")
-        raise Conflict(f"This request is held by {draft_request.claimed_by}.")
+            raise _status_conflict(draft_request)
+        if draft_request.purpose != DraftRequest.Purpose.REPLY:
+            raise InvalidInput(_("Annotation items are reviewed on the annotation desk."))
+        raise _held_by(draft_request)
     audit_record(action="draft.claim", actor=user, obj=draft_request, request=request)
+    return draft_request
+
+
+def draft_request_renew_lease(*, request_id: int, user) -> DraftRequest:
+    """Extend the caller's own lease while their review page stays open.
+
+    The version is left alone: nothing anyone sees has changed, so the page
+    that renews stays current. A lease that lapsed is renewed only if nobody
+    else took the request meanwhile.
+    """
+    require_reviewer(user)
+    now = timezone.now()
+    renewed = DraftRequest.objects.filter(
+        pk=request_id, claimed_by=user, status__in=DraftRequest.OPEN_STATUSES
+    ).update(claim_expires_at=now + timedelta(seconds=_setting("CLAIM_LEASE_SECONDS")))
+    draft_request = DraftRequest.objects.select_related("claimed_by").get(pk=request_id)
+    if not renewed:
+        if draft_request.status not in DraftRequest.OPEN_STATUSES:
+            raise _status_conflict(draft_request)
+        if draft_request.claimed_by_id is None:
+            raise Conflict(_("Your claim on this request was released."))
+        raise _held_by(draft_request)
     return draft_request
 
 
@@ -305,22 +316,41 @@ def _decision_text_and_candidate(
 ) -> tuple[str, Candidate | None]:
     if action in (Action.APPROVE, Action.EDIT):
         if draft_request.status != Status.READY:
-            raise Conflict(
-                f"There are no candidates to {action}: request is {draft_request.status}."
-            )
+            raise Conflict(_("There are no candidates to choose from yet."))
         candidate = draft_request.candidates.filter(pk=candidate_id).first()
         if candidate is None:
-            raise InvalidInput("candidate_id does not name a candidate of this request.")
+            raise InvalidInput(_("candidate_id must name one of this request's candidates."))
         if action == Action.APPROVE:
             return candidate.text, candidate
-        return _clean_text(text, what="Edited text"), candidate
+        return clean_text(text, what=_("Edited text")), candidate
     if action == Action.WRITE:
-        return _clean_text(text, what="Written reply"), None
+        return clean_text(text, what=_("Written reply")), None
     if action == Action.REJECT:
         if draft_request.status != Status.READY:
-            raise Conflict(f"There are no candidates to reject: request is {draft_request.status}.")
+            raise Conflict(_("There are no candidates to reject yet."))
         return "", None
-    raise InvalidInput(f"Unknown action {action!r}.")
+    raise InvalidInput(_("Unknown action %(action)r.") % {"action": action})
+
+
+def _lock_for_decision(*, request_id: int, user, expected_version: int | None, now) -> DraftRequest:
+    """Lock an open reply request the caller may decide on, or explain why not."""
+    draft_request = (
+        DraftRequest.objects.select_for_update(of=("self",))
+        .select_related("message__conversation", "profile", "claimed_by")
+        .get(pk=request_id)
+    )
+    if draft_request.purpose != DraftRequest.Purpose.REPLY:
+        raise InvalidInput(_("Annotation items are reviewed on the annotation desk."))
+    if draft_request.status not in DraftRequest.OPEN_STATUSES:
+        raise Conflict(
+            _("This request was already decided (%(status)s).")
+            % {"status": draft_request.get_status_display()}
+        )
+    if draft_request.is_claimed_by_other(user, now):
+        raise _held_by(draft_request)
+    if expected_version is not None and expected_version != draft_request.version:
+        raise Conflict(_("This request changed since you opened it; reload and try again."))
+    return draft_request
 
 
 def draft_request_decide(
@@ -332,6 +362,7 @@ def draft_request_decide(
     text: str | None = None,
     reasons: list[str] | None = None,
     note: str = "",
+    rubric: dict | None = None,
     expected_version: int | None = None,
     request=None,
 ) -> Decision:
@@ -341,29 +372,15 @@ def draft_request_decide(
     patient still gets a reply and the rejected set becomes training data.
     """
     require_reviewer(user)
-    reasons = list(reasons or [])
-    # Reasons are keys from the taxonomy, never free text: they go to the audit log.
-    if set(reasons) - set(REJECTION_REASONS):
-        raise InvalidInput("Reasons must come from: " + ", ".join(REJECTION_REASONS))
-    if action == Action.REJECT and not reasons:
-        raise InvalidInput(
-            "A rejection needs one or more reasons from: " + ", ".join(REJECTION_REASONS)
-        )
-    note = _clean_text(note, what="Note") if (note or "").strip() else ""
+    reasons = rejection_reasons(reasons, rejecting=action == Action.REJECT)
+    note = optional_note(note)
+    scores = rubric_scores(rubric)
     now = timezone.now()
     try:
         with transaction.atomic():
-            draft_request = (
-                DraftRequest.objects.select_for_update()
-                .select_related("message__conversation", "profile")
-                .get(pk=request_id)
+            draft_request = _lock_for_decision(
+                request_id=request_id, user=user, expected_version=expected_version, now=now
             )
-            if draft_request.status not in DraftRequest.OPEN_STATUSES:
-                raise Conflict(f"This request was already decided ({draft_request.status}).")
-            if draft_request.is_claimed_by_other(user, now):
-                raise Conflict(f"This request is held by {draft_request.claimed_by}.")
-            if expected_version is not None and expected_version != draft_request.version:
-                raise Conflict("This request changed since you opened it; reload and try again.")
             final_text, candidate = _decision_text_and_candidate(
                 draft_request, action=action, candidate_id=candidate_id, text=text
             )
@@ -378,8 +395,10 @@ def draft_request_decide(
                 candidate=candidate,
                 final_text=final_text,
                 final_text_sha256=sha256_text(final_text) if final_text else "",
+                ai_drafted=candidate is not None,
                 reasons=reasons,
                 note=note,
+                rubric_scores=scores,
                 reviewer=user,
                 time_spent_seconds=time_spent,
             )
@@ -390,6 +409,7 @@ def draft_request_decide(
                 request=request,
                 draft_request=draft_request.pk,
                 reasons=reasons,
+                rubric=scores,
             )
             if action == Action.REJECT:
                 _close(draft_request, Status.REJECTED)
@@ -397,14 +417,60 @@ def draft_request_decide(
                     message=draft_request.message,
                     profile=draft_request.profile,
                     risk_level=draft_request.risk_level,
+                    waiting_since=draft_request.waiting_since,
                 )
                 _enqueue_after_commit(retry)
             else:
                 reply_release(decision=decision, request=request)
     except IntegrityError:
         # The one-to-one on Decision caught a racer the row lock did not (SQLite).
-        raise Conflict("This request was already decided.") from None
+        raise Conflict(_("This request was already decided.")) from None
     return decision
+
+
+def draft_request_regenerate(
+    *,
+    request_id: int,
+    user,
+    steering_note: str = "",
+    expected_version: int | None = None,
+    request=None,
+) -> DraftRequest:
+    """Set these candidates aside and draft a fresh set, optionally steered by a note.
+
+    The old set is superseded, not rejected: nothing was said to be wrong with
+    it, so it teaches nothing. The caller keeps the fresh request claimed.
+    """
+    require_reviewer(user)
+    steering_note = optional_note(steering_note)
+    now = timezone.now()
+    with transaction.atomic():
+        draft_request = _lock_for_decision(
+            request_id=request_id, user=user, expected_version=expected_version, now=now
+        )
+        if draft_request.status not in (Status.READY, Status.FAILED):
+            raise Conflict(_("Candidates are still being drafted."))
+        _close(draft_request, Status.SUPERSEDED)
+        fresh = DraftRequest.objects.create(
+            message=draft_request.message,
+            profile=draft_request.profile,
+            risk_level=draft_request.risk_level,
+            waiting_since=draft_request.waiting_since,
+            steering_note=steering_note,
+            claimed_by=user,
+            claimed_at=now,
+            claim_expires_at=now + timedelta(seconds=_setting("CLAIM_LEASE_SECONDS")),
+        )
+        audit_record(
+            action="draft.regenerate",
+            actor=user,
+            obj=draft_request,
+            request=request,
+            replaced_by=fresh.pk,
+            steered=bool(steering_note),
+        )
+        _enqueue_after_commit(fresh)
+    return fresh
 
 
 def _close(draft_request: DraftRequest, status: str) -> None:
@@ -422,14 +488,14 @@ def reply_release(*, decision: Decision, request=None) -> Message:
     recorded with it, and its reviewer holds review permission.
     """
     if decision.action not in Decision.RELEASING_ACTIONS:
-        raise ReleaseRefused("Only an approve, edit or write decision can be released.")
+        raise ReleaseRefused(_("Only an approve, edit or write decision can be released."))
     if not decision.text_matches_hash():
-        raise ReleaseRefused("The text differs from the approved text.")
+        raise ReleaseRefused(_("The text differs from the approved text."))
     require_reviewer(decision.reviewer)
     with transaction.atomic():
         draft_request = DraftRequest.objects.select_for_update().get(pk=decision.draft_request_id)
         if draft_request.status not in DraftRequest.OPEN_STATUSES:
-            raise Conflict(f"This request is already {draft_request.status}.")
+            raise _status_conflict(draft_request)
         reply = Message.objects.create(
             conversation_id=draft_request.message.conversation_id,
             role=Message.Role.CLINICIAN,

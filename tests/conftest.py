@@ -65,33 +65,53 @@ def tiny_profile(db, tiny_llama):
     )
 
 
-def _persona(username: str, *, reviewer: bool):
+def _persona(username: str, *, role: str | None):
     from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
 
-    from reviewapp.management.commands.seed_demo import reviewers_group
+    from reviewapp.roles import roles_sync
 
     user = get_user_model().objects.create_user(username=username, password="pw-" + username)
-    if reviewer:
-        user.groups.add(reviewers_group())
+    if role:
+        roles_sync()
+        user.groups.add(Group.objects.get(name=role))
     return user
 
 
 @pytest.fixture
 def alice(db):
     """A clinician with review permission."""
-    return _persona("alice", reviewer=True)
+    return _persona("alice", role="clinician")
 
 
 @pytest.fixture
 def bob(db):
     """A second clinician with review permission."""
-    return _persona("bob", reviewer=True)
+    return _persona("bob", role="clinician")
 
 
 @pytest.fixture
 def mallory(db):
-    """A logged-in user without review permission."""
-    return _persona("mallory", reviewer=False)
+    """A logged-in user without any role."""
+    return _persona("mallory", role=None)
+
+
+@pytest.fixture
+def sam(db):
+    """A supervisor: reviews, sees the overview, imports annotation batches."""
+    return _persona("sam", role="supervisor")
+
+
+@pytest.fixture
+def ann(db):
+    """An annotator: sees imported prompts only, never a patient's conversation."""
+    return _persona("ann", role="annotator")
+
+
+@pytest.fixture
+def andy(db):
+    """A second annotator."""
+    return _persona("andy", role="annotator")
 
 
 @pytest.fixture

@@ -25,15 +25,28 @@ def test_it_seeds_a_clinician_who_can_log_in_and_review(tiny_profile):
     password = output.split("clinician login: clinician / ")[1].split()[0]
     user = authenticate(username="clinician", password=password)
     assert user is not None and user.has_perm("reviewapp.review_draftrequest")
-    assert Conversation.objects.count() == 1
-    assert DraftRequest.objects.get().status == "queued"
-    assert "/chat/" in output
+    assert Conversation.objects.count() == 2
+    assert set(DraftRequest.objects.values_list("status", flat=True)) == {"queued"}
+    assert "sample patient chat (en): /chat/" in output
+    assert "sample patient chat (fi): /chat/" in output
+
+
+def test_it_seeds_one_user_per_role_with_their_language(tiny_profile):
+    from django.contrib.auth import get_user_model
+
+    run("seed_demo")
+    users = get_user_model().objects
+    assert users.get(username="supervisor").has_perm("reviewapp.supervise_draftrequest")
+    annotator = users.get(username="annotator")
+    assert annotator.has_perm("reviewapp.annotate_annotationbatch")
+    assert not annotator.has_perm("reviewapp.review_draftrequest")
+    assert users.get(username="hoitaja").preference.language == "fi"
 
 
 def test_it_does_not_seed_a_second_sample_conversation(tiny_profile):
     run("seed_demo")
     output = run("seed_demo")
-    assert Conversation.objects.count() == 1 and "/chat/" not in output
+    assert Conversation.objects.count() == 2 and "/chat/" not in output
 
 
 def test_it_prints_an_api_token_that_works_once_shown(alice):

@@ -43,6 +43,14 @@ def _raw(tokenizer, system_prompt: str, turns: Turns) -> list[int]:
     return tokenizer("\n".join(lines), add_special_tokens=True)["input_ids"]
 
 
+def steered(system_prompt: str, steering_note: str) -> str:
+    """The system prompt with a reviewing clinician's guidance for a regenerated set."""
+    if not steering_note:
+        return system_prompt
+    guidance = f"Guidance from the reviewing clinician for this reply: {steering_note.strip()}"
+    return f"{system_prompt.strip()}\n\n{guidance}" if system_prompt else guidance
+
+
 PROMPT_FORMATS: dict[str, Callable[..., list[int]]] = {
     "chat_template": _chat_template,
     "llama2": _llama2,

@@ -10,6 +10,7 @@ from reviewapp import workflow
 from reviewapp.models import ModelProfile
 from worker.celery import app
 from worker.health import heartbeat_write_safely
+from worker.prompts import steered
 from worker.spec import ProfileSpec
 
 logger = logging.getLogger(__name__)
@@ -17,14 +18,14 @@ logger = logging.getLogger(__name__)
 MAX_RETRIES = 3
 
 
-def profile_spec(profile: ModelProfile) -> ProfileSpec:
+def profile_spec(profile: ModelProfile, *, steering_note: str = "") -> ProfileSpec:
     return ProfileSpec(
         base_model=profile.base_model,
         adapter=profile.adapter,
         adapter_config=dict(profile.adapter_config),
         loading_mode=profile.loading_mode,
         prompt_format=profile.prompt_format,
-        system_prompt=profile.system_prompt,
+        system_prompt=steered(profile.system_prompt, steering_note),
         generation_defaults=dict(profile.generation_defaults),
         post_filters=tuple(profile.post_filters),
         profile=str(profile),
@@ -44,7 +45,7 @@ def generate_candidates(self, request_id: int) -> str:
         from worker.engine_cache import draft
 
         job = DraftJob(
-            spec=profile_spec(draft_request.profile),
+            spec=profile_spec(draft_request.profile, steering_note=draft_request.steering_note),
             turns=draft_request.message.history(),
             n=settings.COUNTERSIGN["CANDIDATES_PER_REQUEST"],
         )

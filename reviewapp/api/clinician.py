@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Router
+from ninja import Query, Router
 
 from reviewapp import workflow
 from reviewapp.api.auth import ClinicianToken
@@ -21,8 +21,9 @@ def _reviewer(request: HttpRequest):
     return request.auth
 
 
-@router.get("/queue", response={200: Queue, 403: Error})
-def queue(request: HttpRequest):
+@router.get("/queue", response={200: Queue, 403: Error, 422: Error})
+def queue(request: HttpRequest, limit: int = Query(50, ge=1, le=200)):
+    """Open requests in queue order: crisis first, then longest waiting."""
     _reviewer(request)
     return {
         "items": [
@@ -32,10 +33,11 @@ def queue(request: HttpRequest):
                 "risk_level": item.risk_level,
                 "conversation": item.message.conversation_id,
                 "created_at": item.created_at,
+                "waiting_since": item.waiting_since,
                 "claimed_by": item.claimed_by.username if item.claimed_by else None,
                 "version": item.version,
             }
-            for item in queue_items()
+            for item in queue_items()[:limit]
         ]
     }
 
@@ -44,7 +46,9 @@ def queue(request: HttpRequest):
 def draft_detail(request: HttpRequest, draft_id: int):
     user = _reviewer(request)
     draft = get_object_or_404(
-        DraftRequest.objects.select_related("message__conversation", "claimed_by"), pk=draft_id
+        DraftRequest.objects.select_related("message__conversation", "claimed_by"),
+        pk=draft_id,
+        purpose=DraftRequest.Purpose.REPLY,
     )
     audit_record(action="draft.view", actor=user, obj=draft, request=request, via="api")
     return {
@@ -57,7 +61,9 @@ def draft_detail(request: HttpRequest, draft_id: int):
         "claim_expires_at": draft.claim_expires_at,
         "failure_reason": draft.failure_reason,
         "candidates": list(draft.candidates.all()),
-        "messages": list(draft.message.conversation.messages.patient_visible()),
+        "messages": list(
+            draft.message.conversation.messages.patient_visible().select_related("decision")
+        ),
     }
 
 
@@ -92,6 +98,7 @@ def decide(request: HttpRequest, draft_id: int, payload: DecisionIn):
         text=payload.text,
         reasons=payload.reasons,
         note=payload.note,
+        rubric=payload.rubric,
         expected_version=payload.version,
         request=request,
     )

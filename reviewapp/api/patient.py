@@ -64,6 +64,6 @@ def post_message(request: HttpRequest, conversation_id: UUID, payload: MessageIn
 def list_messages(request: HttpRequest, conversation_id: UUID):
     conversation = _own_conversation(request, conversation_id)
     return {
-        "messages": list(conversation.messages.patient_visible()),
+        "messages": list(conversation.messages.patient_visible().select_related("decision")),
         "awaiting_reply": awaiting_reply(conversation),
     }

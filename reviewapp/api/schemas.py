@@ -38,6 +38,14 @@ class MessageOut(Schema):
     role: Literal["patient", "clinician"]
     text: str
     created_at: datetime
+    # True on a clinician's reply that started as a model's draft: clients
+    # must show the patient an AI-assistance disclosure on it.
+    ai_assisted: bool = False
+
+    @staticmethod
+    def resolve_ai_assisted(message) -> bool:
+        decision = getattr(message, "decision", None)
+        return bool(decision and decision.ai_drafted)
 
 
 class MessageList(Schema):
@@ -51,6 +59,7 @@ class QueueItem(Schema):
     risk_level: str
     conversation: UUID
     created_at: datetime
+    waiting_since: datetime
     claimed_by: str | None
     version: int
 
@@ -92,6 +101,8 @@ class DecisionIn(StrictSchema):
     text: str | None = None
     reasons: list[str] = []
     note: str = Field("", max_length=2000)
+    # Optional 1-5 scores on the site's rubric items, e.g. {"empathy": 4}.
+    rubric: dict[str, int] = {}
     # The version the client saw; a newer one on the server means a conflict.
     version: int | None = None
 

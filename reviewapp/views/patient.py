@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.views.decorators.http import require_http_methods
 
 from reviewapp import workflow
@@ -16,6 +18,9 @@ def chat(request: HttpRequest, token: str) -> HttpResponse:
     conversation = conversation_for_token(token)
     if conversation is None:
         raise Http404
+    # The patient's page speaks the conversation's language.
+    if conversation.locale in dict(settings.LANGUAGES):
+        translation.activate(conversation.locale)
     error = None
     if request.method == "POST":
         try:
@@ -28,7 +33,7 @@ def chat(request: HttpRequest, token: str) -> HttpResponse:
             return redirect("chat", token=token)
     context = {
         "token": token,
-        "messages_visible": conversation.messages.patient_visible(),
+        "messages_visible": conversation.messages.patient_visible().select_related("decision"),
         "awaiting_reply": awaiting_reply(conversation),
         "error": error,
     }

@@ -1,111 +1,205 @@
-"""Clinician pages: the queue and the review screen."""
+"""Clinician pages: the queue, the review screen and its live parts."""
 
 from __future__ import annotations
-
-from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from reviewapp import workflow
 from reviewapp.audit import audit_record
-from reviewapp.models import DraftRequest, WorkerHeartbeat
-from reviewapp.queue import queue_items
-
-
-def _reviewer(request: HttpRequest):
-    workflow.require_reviewer(request.user)
-    return request.user
+from reviewapp.decision_input import (
+    REJECTION_REASONS,
+    RUBRIC_LABELS,
+    RUBRIC_SCORES,
+    rubric_from_post,
+    rubric_items,
+)
+from reviewapp.models import DraftRequest, ModelProfile
+from reviewapp.queue import QueueFilters, queue_counts, queue_rows, sla_minutes
+from reviewapp.views.access import optional_int, reviewer
+from reviewapp.views.diffs import render_diff
 
 
 @require_GET
 @login_required
 def queue(request: HttpRequest) -> HttpResponse:
-    _reviewer(request)
-    template = "reviewapp/queue.html"
+    user = reviewer(request)
+    now = timezone.now()
+    filters = QueueFilters.from_query(request.GET)
+    context = {
+        "rows": queue_rows(
+            user=user, filters=filters, now=now, limit=settings.COUNTERSIGN["QUEUE_PAGE_SIZE"]
+        ),
+        "counts": queue_counts(now=now),
+        "filters": filters,
+        "now": now,
+    }
     if request.htmx:
-        template = "reviewapp/_queue_rows.html"
-    return render(request, template, {"items": queue_items()})
+        return render(request, "reviewapp/_queue_live.html", context)
+    context["profiles"] = (
+        ModelProfile.objects.order_by("name").values_list("name", flat=True).distinct()
+    )
+    context["languages"] = settings.LANGUAGES
+    context["sla"] = {level: sla_minutes(level) for level in ("crisis", "elevated", "none")}
+    return render(request, "reviewapp/queue.html", context)
 
 
-@require_GET
-@login_required
-def workers(request: HttpRequest) -> HttpResponse:
-    _reviewer(request)
-    stale_after = timedelta(seconds=3 * settings.COUNTERSIGN["HEARTBEAT_SECONDS"])
-    rows = [
-        {"heartbeat": hb, "stale": timezone.now() - hb.last_seen > stale_after}
-        for hb in WorkerHeartbeat.objects.all()
-    ]
-    return render(request, "reviewapp/workers.html", {"rows": rows})
+def _draft(draft_id: int) -> DraftRequest:
+    return get_object_or_404(
+        DraftRequest.objects.select_related("message__conversation", "claimed_by", "profile"),
+        pk=draft_id,
+        purpose=DraftRequest.Purpose.REPLY,
+    )
 
 
 @require_GET
 @login_required
 def review(request: HttpRequest, draft_id: int) -> HttpResponse:
-    user = _reviewer(request)
-    draft = get_object_or_404(
-        DraftRequest.objects.select_related("message__conversation", "claimed_by", "profile"),
-        pk=draft_id,
-    )
+    user = reviewer(request)
+    draft = _draft(draft_id)
+    now = timezone.now()
     audit_record(action="draft.view", actor=user, obj=draft, request=request, via="page")
+    candidates = list(draft.candidates.all())
     context = {
         "draft": draft,
-        "conversation": draft.message.conversation.messages.patient_visible(),
-        "candidates": draft.candidates.all(),
-        "reasons": workflow.REJECTION_REASONS,
+        "conversation": draft.message.conversation.messages.patient_visible().select_related(
+            "decision"
+        ),
+        "candidates": candidates,
+        "reasons": REJECTION_REASONS,
+        "rubric": [(item, RUBRIC_LABELS.get(item, item)) for item in rubric_items()],
+        "scores": RUBRIC_SCORES,
         "is_open": draft.status in DraftRequest.OPEN_STATUSES,
-        "held_by_other": draft.is_claimed_by_other(user, timezone.now()),
+        "held_by_other": draft.is_claimed_by_other(user, now),
+        "held_by_me": draft.claimed_by_id == user.pk and draft.claim_expires_at > now,
+        "waited_seconds": int(draft.waiting_seconds(now)),
+        "target_minutes": sla_minutes(draft.risk_level),
+        "overdue": draft.waiting_seconds(now) > 60 * sla_minutes(draft.risk_level),
+        "ready": draft.status == DraftRequest.Status.READY,
+        "failed": draft.status == DraftRequest.Status.FAILED,
+        "regenerable": draft.status in (DraftRequest.Status.READY, DraftRequest.Status.FAILED),
+        "lease_renew_seconds": settings.COUNTERSIGN["LEASE_RENEW_SECONDS"],
+        "now": now,
     }
     return render(request, "reviewapp/review.html", context)
+
+
+def _status_fragment(request, draft: DraftRequest, *, page_version: int | None, error=None):
+    now = timezone.now()
+    context = {
+        "draft": draft,
+        "now": now,
+        "held_by_me": draft.claimed_by_id == request.user.pk
+        and draft.claim_expires_at is not None
+        and draft.claim_expires_at > now,
+        "held_by_other": draft.is_claimed_by_other(request.user, now),
+        "changed": page_version is not None and page_version != draft.version,
+        "error": error,
+    }
+    return render(request, "reviewapp/_claim_status.html", context)
+
+
+@require_GET
+@login_required
+def claim_status(request: HttpRequest, draft_id: int) -> HttpResponse:
+    """Who holds the request now, and whether it changed since the page was drawn."""
+    reviewer(request)
+    draft = _draft(draft_id)
+    return _status_fragment(request, draft, page_version=optional_int(request.GET.get("v")))
+
+
+@require_POST
+@login_required
+def lease_renew(request: HttpRequest, draft_id: int) -> HttpResponse:
+    user = reviewer(request)
+    _draft(draft_id)
+    error = None
+    try:
+        draft = workflow.draft_request_renew_lease(request_id=draft_id, user=user)
+    except workflow.Conflict as exc:
+        draft, error = _draft(draft_id), str(exc)
+    return _status_fragment(
+        request, draft, page_version=optional_int(request.GET.get("v")), error=error
+    )
 
 
 @require_POST
 @login_required
 def claim(request: HttpRequest, draft_id: int) -> HttpResponse:
-    user = _reviewer(request)
-    get_object_or_404(DraftRequest, pk=draft_id)
+    user = reviewer(request)
+    _draft(draft_id)
     try:
         workflow.draft_request_claim(request_id=draft_id, user=user, request=request)
-    except workflow.Conflict as exc:
+    except workflow.WorkflowError as exc:
         messages.error(request, str(exc))
     return redirect("review", draft_id=draft_id)
-
-
-def _optional_int(value: str | None) -> int | None:
-    try:
-        return int(value) if value else None
-    except ValueError:
-        raise workflow.InvalidInput("A number was expected.") from None
 
 
 @require_POST
 @login_required
 def decide(request: HttpRequest, draft_id: int) -> HttpResponse:
-    user = _reviewer(request)
-    get_object_or_404(DraftRequest, pk=draft_id)
+    user = reviewer(request)
+    _draft(draft_id)
+    action = request.POST.get("action", "")
     try:
+        version = optional_int(request.POST.get("version"))
+        if action == "regenerate":
+            fresh = workflow.draft_request_regenerate(
+                request_id=draft_id,
+                user=user,
+                steering_note=request.POST.get("steering_note", ""),
+                expected_version=version,
+                request=request,
+            )
+            messages.success(request, _("Fresh candidates are being drafted."))
+            return redirect("review", draft_id=fresh.pk)
+        text_field = {"edit": "edit_text", "write": "own_text"}.get(action, "")
         decision = workflow.draft_request_decide(
             request_id=draft_id,
             user=user,
-            action=request.POST.get("action", ""),
-            candidate_id=_optional_int(request.POST.get("candidate_id")),
-            text=request.POST.get("text"),
-            reasons=request.POST.getlist("reasons"),
-            note=request.POST.get("note", ""),
-            expected_version=_optional_int(request.POST.get("version")),
+            action=action,
+            candidate_id=optional_int(request.POST.get("candidate_id")),
+            text=request.POST.get(text_field) if text_field else None,
+            reasons=request.POST.getlist("reasons") if action == "reject" else [],
+            note=request.POST.get("note", "") if action == "reject" else "",
+            rubric=rubric_from_post(request.POST),
+            expected_version=version,
             request=request,
         )
     except workflow.WorkflowError as exc:
         messages.error(request, str(exc))
         return redirect("review", draft_id=draft_id)
     if decision.action == decision.Action.REJECT:
-        messages.success(request, "Rejected; fresh candidates are being drafted.")
+        messages.success(request, _("Rejected; fresh candidates are being drafted."))
     else:
-        messages.success(request, "Reply released to the patient.")
+        messages.success(request, _("Reply released to the patient."))
     return redirect("queue")
+
+
+@require_POST
+@login_required
+def diff(request: HttpRequest, draft_id: int) -> HttpResponse:
+    """The word-level difference between the chosen candidate and the edit so far."""
+    reviewer(request)
+    return render_diff(request, _draft(draft_id).candidates)
+
+
+@require_GET
+@login_required
+def neighbour(request: HttpRequest, draft_id: int, direction: str) -> HttpResponse:
+    """The next or previous open request in queue order."""
+    reviewer(request)
+    draft = get_object_or_404(DraftRequest, pk=draft_id)
+    items = DraftRequest.objects.for_review()
+    found = (items.after(draft) if direction == "next" else items.before(draft)).first()
+    if found is None:
+        messages.info(request, _("No more requests in that direction."))
+        return redirect(reverse("queue"))
+    return redirect("review", draft_id=found.pk)

@@ -3,49 +3,56 @@ from __future__ import annotations
 import secrets
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 
 from reviewapp import workflow
-from reviewapp.models import Conversation
+from reviewapp.models import Conversation, UserPreference
+from reviewapp.roles import roles_sync
 
 SAMPLE_MESSAGE = (
     "Hi. I've been feeling really low since I lost my job last month. "
     "I can't sleep and I keep thinking I've let everyone down."
 )
+SAMPLE_MESSAGE_FI = (
+    "Hei. Olen ollut tosi väsynyt ja alakuloinen koko syksyn, enkä jaksa enää lähteä töihin."
+)
 
-
-def reviewers_group() -> Group:
-    group, _ = Group.objects.get_or_create(name="clinicians")
-    group.permissions.add(Permission.objects.get(codename="review_draftrequest"))
-    return group
+# username: (role, interface language)
+DEMO_USERS = {
+    "clinician": ("clinician", "en"),
+    "hoitaja": ("clinician", "fi"),
+    "supervisor": ("supervisor", "en"),
+    "annotator": ("annotator", "en"),
+}
 
 
 class Command(BaseCommand):
     help = (
-        "Create the demo clinician and admin (new passwords each run) and one sample conversation."
+        "Create the demo users (new passwords each run), one per role, and sample conversations."
     )
 
     def handle(self, *args, **options):
+        roles_sync()
         users = get_user_model()
-        clinician, _ = users.objects.get_or_create(username="clinician")
-        clinician_password = secrets.token_urlsafe(9)
-        clinician.set_password(clinician_password)
-        clinician.save()
-        clinician.groups.add(reviewers_group())
+        for username, (role, language) in DEMO_USERS.items():
+            user, _ = users.objects.get_or_create(username=username)
+            password = secrets.token_urlsafe(9)
+            user.set_password(password)
+            user.save()
+            user.groups.set([Group.objects.get(name=role)])
+            UserPreference.objects.update_or_create(user=user, defaults={"language": language})
+            self.stdout.write(f"{role} login: {username} / {password} ({language})")
 
         admin, _ = users.objects.get_or_create(username="admin", defaults={"is_staff": True})
         admin_password = secrets.token_urlsafe(9)
         admin.is_staff = admin.is_superuser = True
         admin.set_password(admin_password)
         admin.save()
+        self.stdout.write(f"admin login: admin / {admin_password}")
 
-        chat_token = None
         if not Conversation.objects.exists():
-            conversation, chat_token = workflow.conversation_start(locale="en")
-            workflow.message_receive(conversation=conversation, text=SAMPLE_MESSAGE)
-
-        self.stdout.write(f"clinician login: clinician / {clinician_password}")
-        self.stdout.write(f"admin login:     admin / {admin_password}")
-        if chat_token:
-            self.stdout.write(f"sample patient chat: /chat/{chat_token}/")
+            for locale, text in (("en", SAMPLE_MESSAGE), ("fi", SAMPLE_MESSAGE_FI)):
+                conversation, chat_token = workflow.conversation_start(locale=locale)
+                workflow.message_receive(conversation=conversation, text=text)
+                self.stdout.write(f"sample patient chat ({locale}): /chat/{chat_token}/")

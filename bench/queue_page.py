@@ -1,0 +1,901 @@
+"""Queue page: Countersign's clinician queue against Label Studio's task list, in one run.
+
+Both sides get the same number of items (``--requests``, default 100,000) in
+PostgreSQL on 127.0.0.1, and the same client: the queue page is measured as a
+logged-in clinician, Label Studio's task list with its API token.
+
+Countersign: database ``countersign_bench`` (dropped and recreated), ``manage.py
+migrate``, then seeded through the ORM in a subprocess: N patient messages in
+N/50 conversations and N draft requests, ~90% closed (75% released with their
+decision and released reply, 15% rejected with their decision) and ~10% open
+(4.5% queued, 5.5% ready, a sixth of the ready ones claimed), risk 85% none,
+12% elevated, 3% crisis; closed requests spread over 180 days, open ones over
+the last 48 hours. Candidates are not created (the queue page never reads
+them). The app runs under gunicorn, the project's pinned server, with
+``--workers`` sync workers (default 2 x cores + 1, gunicorn's own rule of
+thumb) and the settings a deployment gets from the environment (DEBUG off,
+``DATABASE_CONN_MAX_AGE`` unset, i.e. a connection per request as shipped).
+Measured: ``GET /queue/``, the full page a clinician opens.
+
+Label Studio: ``label-studio==1.23.2`` in its own virtualenv under
+``.bench/labelstudio`` (created and installed here when missing, together with
+``gunicorn==23.0.0`` for the second row), PostgreSQL database
+``labelstudio_bench`` (its ``DJANGO_DB=postgresql`` settings), user and legacy
+API token from ``label-studio init``, one text project, and N tasks imported in
+chunks of 10,000 through its own import API (``POST /api/projects/ID/import``),
+so its counters are its own. Sentry and the PyPI version check are switched
+off (no outbound calls during the run). Measured: ``GET
+/api/tasks?project=ID&page=1&page_size=30`` -- the request its data manager
+makes for the first page of the task list (``tasks: "/../tasks"`` under
+``/api/dm`` in its bundled front end; ``TaskListAPI`` in
+``data_manager/api.py``), without a saved view, which annotates fewer columns
+than the UI's default tab and so flatters Label Studio slightly. Its tasks carry
+no annotations (fewer joins: flatters it too). Two servers are measured:
+
+- ``shipped``: ``label-studio start`` -- Django's threaded runserver, one
+  process, a thread per request; this is what the issue's 77-116 ms / 12 req/s
+  were taken on, and the ratio on the last line is against this row;
+- ``gunicorn``: its WSGI app under the same gunicorn and worker count as
+  Countersign, for a like-for-like server.
+
+Method, identical for every row: a server runs alone (the others are stopped),
+20 warm-up requests, ``--sequential`` requests one after another (median, p95),
+then ``--clients`` threads each sending requests back to back for
+``--duration`` seconds: completed 200 responses per second, p50/p95 under load.
+A new connection per request; anything but a 200 whose body holds items
+(``href="/review/`` rows; a non-empty ``"tasks"`` list) counts as an error. The
+load generator runs on the same machine as the servers and the database.
+
+    .venv/bin/python bench/queue_page.py                      # full run
+    .venv/bin/python bench/queue_page.py --requests 2000 --duration 5 --sequential 50
+    .venv/bin/python bench/queue_page.py --reuse              # keep seeded databases
+
+First run on the project machine (2 cores): about 3 minutes to install Label
+Studio, ~1.5 minutes to seed Countersign and ~1.5 minutes to set up Label Studio
+at 100,000, then ~1 minute of measurement per row. With ``--reuse`` and seeded
+databases the whole run takes ~5 minutes.
+
+The last line is ``queue/labelstudio throughput ratio: X.XX``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import http.cookiejar
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PROJECT_PY = ROOT / ".venv" / "bin" / "python"
+BENCH_DIR = ROOT / ".bench"
+LS_VENV = BENCH_DIR / "labelstudio"
+LS_DATA = BENCH_DIR / "labelstudio-data"
+CS_STATE = BENCH_DIR / "countersign-state"
+LS_VERSION = "1.23.2"
+GUNICORN_VERSION = "23.0.0"  # the project's pin (pyproject.toml), also used for Label Studio
+
+PG = "postgres://postgres@127.0.0.1:5432"
+CS_DB = "countersign_bench"
+LS_DB = "labelstudio_bench"
+CS_USER, CS_PASSWORD = "bench-clinician", "bench-clinician-password"
+LS_USER, LS_PASSWORD = "bench@example.com", "bench-password-1"
+LS_TOKEN = "c0ffee00bench0000000000000000000000000000"  # 40 chars, DRF's token length
+LS_PROJECT = "countersign-bench"
+LS_PAGE_SIZE = 30
+IMPORT_CHUNK = 10_000
+WARMUP = 20
+
+MESSAGES = [
+    "I can't sleep since I lost my job and I keep replaying everything.",
+    "My sister stopped talking to me and I don't know what I did.",
+    "Work is piling up and I feel like I'm drowning every morning.",
+    "I had a panic attack on the bus today and had to get off.",
+    "Since the divorce the evenings are the worst part of the day.",
+    "I keep cancelling plans with friends and then feel guilty.",
+    "My exams start next week and I can't focus on anything.",
+    "I've been drinking more than I want to, most nights now.",
+    "My dad is in hospital and I'm trying to hold everyone together.",
+    "I moved to a new city and I don't know anyone here.",
+    "I feel numb most days, like I'm watching my life from outside.",
+    "My manager criticised me in front of everyone and I can't let it go.",
+]
+REPLY = (
+    "Thank you for telling me this. It sounds like a lot to carry right now. "
+    "What has helped you get through evenings like this before?"
+)
+
+
+def log(msg: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def message_for(i: int) -> str:
+    return f"{MESSAGES[i % len(MESSAGES)]} ({i})"
+
+
+# --- PostgreSQL administration (through the project venv's psycopg) -----------
+
+
+def pg_admin(*statements: str) -> str:
+    code = (
+        "import psycopg, sys\n"
+        f"c = psycopg.connect({PG + '/postgres'!r}, autocommit=True)\n"
+        "out = []\n"
+        "for s in sys.argv[1:]:\n"
+        "    cur = c.execute(s)\n"
+        "    out.append(repr(cur.fetchall()) if cur.description else '')\n"
+        "print('\\n'.join(out))\n"
+    )
+    return subprocess.run(
+        [str(PROJECT_PY), "-c", code, *statements], check=True, capture_output=True, text=True
+    ).stdout
+
+
+def run_logged(name: str, cmd: list[str], env: dict, cwd: Path = BENCH_DIR) -> str:
+    """Run a setup step; its output goes to .bench/NAME.log and, on failure, to the error."""
+    result = subprocess.run(cmd, env=env, cwd=cwd, capture_output=True, text=True)
+    (BENCH_DIR / f"{name}.log").write_text(result.stdout + result.stderr)
+    if result.returncode != 0:
+        tail = (result.stdout + result.stderr)[-3000:]
+        raise RuntimeError(f"{name} failed ({result.returncode}):\n{tail}")
+    return result.stdout
+
+
+def database_exists(name: str) -> bool:
+    return "(1,)" in pg_admin(f"SELECT 1 FROM pg_database WHERE datname = '{name}'")
+
+
+def recreate_database(name: str) -> None:
+    assert name.endswith("_bench"), name  # never the app's own or its tests' databases
+    pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"')
+
+
+# --- servers ------------------------------------------------------------------
+
+
+class Server:
+    """A server in its own process group, stopped (group and all) on exit."""
+
+    running: list[Server] = []
+
+    def __init__(self, name: str, cmd: list[str], env: dict, cwd: Path, port: int):
+        self.name, self.port = name, port
+        self.log_path = BENCH_DIR / f"{name}.log"
+        self.log_file = open(self.log_path, "w")  # noqa: SIM115 (closed in stop)
+        self.proc = subprocess.Popen(
+            cmd,
+            env=env,
+            cwd=cwd,
+            stdout=self.log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        Server.running.append(self)
+
+    def wait_ready(self, path: str, headers: dict, timeout: float = 240) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                break
+            try:
+                status, _, _ = fetch(self.port, path, headers, timeout=30)
+                if status < 500:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.5)
+        tail = self.log_path.read_text(errors="replace")[-3000:]
+        raise RuntimeError(f"{self.name} did not start (log {self.log_path}):\n{tail}")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGTERM)
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+            except ProcessLookupError:
+                pass
+        self.log_file.close()
+        if self in Server.running:
+            Server.running.remove(self)
+
+    @classmethod
+    def stop_all(cls) -> None:
+        for server in list(cls.running):
+            server.stop()
+
+
+def fetch(port: int, path: str, headers: dict, timeout: float = 60) -> tuple[int, bytes, float]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        started = time.perf_counter()
+        conn.request("GET", path, headers=headers)
+        resp = conn.getresponse()
+        body = resp.read()
+        return resp.status, body, time.perf_counter() - started
+    finally:
+        conn.close()
+
+
+# --- Countersign --------------------------------------------------------------
+
+
+def countersign_env() -> dict:
+    env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE",)}
+    env.update(
+        DATABASE_URL=f"{PG}/{CS_DB}",
+        DEBUG="false",
+        SECRET_KEY="bench-only-secret-key-not-used-anywhere-else-0123456789",
+        ALLOWED_HOSTS="127.0.0.1",
+        COUNTERSIGN_STATE_DIR=str(CS_STATE),  # the filesystem broker's folders, not .demo/
+        LOG_LEVEL="WARNING",
+    )
+    for name in ("CELERY_BROKER_URL", "DATABASE_CONN_MAX_AGE"):
+        env.pop(name, None)
+    return env
+
+
+def countersign_django(step: str, env: dict, *args: str) -> str:
+    return run_logged(f"countersign-{step}", [str(PROJECT_PY), *args], env, cwd=ROOT)
+
+
+def countersign_prepare(n: int, reuse: bool) -> dict:
+    env = countersign_env()
+    if reuse and database_exists(CS_DB):
+        try:
+            status = json.loads(
+                countersign_django("status", env, __file__, "--_countersign-status")
+            )
+            if status["draft_requests"] == n and status["reviewer"]:
+                log(f"countersign: reusing {CS_DB} ({status})")
+                return status
+        except RuntimeError as exc:
+            log(f"countersign: status check failed, reseeding ({str(exc)[-300:]})")
+    started = time.monotonic()
+    recreate_database(CS_DB)
+    countersign_django("migrate", env, "manage.py", "migrate", "--noinput", "-v0")
+    status = json.loads(countersign_django("seed", env, __file__, "--_countersign-seed", str(n)))
+    log(f"countersign: migrated and seeded in {time.monotonic() - started:.0f} s ({status})")
+    return status
+
+
+def _django_setup() -> None:
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "reviewapp.settings")
+    import django
+
+    django.setup()
+
+
+def _countersign_status() -> dict:
+    _django_setup()
+    from django.contrib.auth import get_user_model
+
+    from reviewapp.models import DraftRequest
+
+    return {
+        "draft_requests": DraftRequest.objects.count(),
+        "open": DraftRequest.objects.open().count(),
+        "reviewer": get_user_model().objects.filter(username=CS_USER).exists(),
+    }
+
+
+def _countersign_seed(n: int) -> dict:
+    """Runs inside the project venv, in a subprocess, with Django set up."""
+    _django_setup()
+    from datetime import timedelta
+
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group, Permission
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from reviewapp.models import (
+        Conversation,
+        Decision,
+        DraftRequest,
+        Message,
+        ModelProfile,
+        sha256_text,
+    )
+
+    def has_field(model, name: str) -> bool:  # the schema grows; seed what exists
+        return any(f.name == name for f in model._meta.get_fields())
+
+    ai_drafted = {"ai_drafted": True} if has_field(Decision, "ai_drafted") else {}
+
+    # Historical timestamps: bulk_create would stamp every row "now".
+    for model in (Conversation, Message, DraftRequest, Decision):
+        for field in model._meta.concrete_fields:
+            if getattr(field, "auto_now_add", False) or getattr(field, "auto_now", False):
+                field.auto_now_add = field.auto_now = False
+
+    rng = random.Random(20261122)
+    now = timezone.now()
+    batch = 5000
+    with transaction.atomic():
+        clinicians, _ = Group.objects.get_or_create(name="clinicians")
+        clinicians.permissions.add(Permission.objects.get(codename="review_draftrequest"))
+        user = get_user_model().objects.create(username=CS_USER, last_login=now)
+        user.set_password(CS_PASSWORD)
+        user.save()
+        user.groups.add(clinicians)
+
+        profile = ModelProfile.objects.filter(is_default=True).first()
+        if profile is None:
+            profile = ModelProfile.objects.create(
+                name="bench", label="bench", base_model="none", is_default=True
+            )
+
+        n_conv = max(1, n // 50)
+        conversations = Conversation.objects.bulk_create(
+            [
+                Conversation(
+                    pseudonym=f"P-{rng.randrange(16**6):06X}",
+                    locale="fi" if i % 5 == 0 else "en",
+                    token_hash=sha256_text(f"countersign-bench-{i}"),
+                    created_at=now - timedelta(days=200),
+                )
+                for i in range(n_conv)
+            ],
+            batch_size=batch,
+        )
+
+        plan = []  # (created_at, status, risk)
+        for _ in range(n):
+            r = rng.random()
+            if r < 0.75:
+                status = DraftRequest.Status.RELEASED
+            elif r < 0.90:
+                status = DraftRequest.Status.REJECTED
+            elif r < 0.945:
+                status = DraftRequest.Status.QUEUED
+            else:
+                status = DraftRequest.Status.READY
+            open_ = status in DraftRequest.OPEN_STATUSES
+            age = timedelta(seconds=rng.uniform(60, (2 if open_ else 180) * 86400))
+            r = rng.random()
+            risk = "crisis" if r < 0.03 else "elevated" if r < 0.15 else "none"
+            plan.append((now - age, status, risk))
+        plan.sort(key=lambda p: p[0])  # ids grow with time, as in use
+
+        messages = Message.objects.bulk_create(
+            [
+                Message(
+                    conversation=conversations[i % n_conv],
+                    role=Message.Role.PATIENT,
+                    text=message_for(i),
+                    created_at=created,
+                )
+                for i, (created, _, _) in enumerate(plan)
+            ],
+            batch_size=batch,
+        )
+
+        extra = {}
+        requests = []
+        for i, ((created, status, risk), message) in enumerate(zip(plan, messages, strict=True)):
+            open_ = status in DraftRequest.OPEN_STATUSES
+            if has_field(DraftRequest, "waiting_since"):
+                extra["waiting_since"] = created
+            claimed = status == DraftRequest.Status.READY and i % 6 == 0
+            requests.append(
+                DraftRequest(
+                    message=message,
+                    profile=profile,
+                    status=status,
+                    risk_level=risk,
+                    claimed_by=user if claimed else None,
+                    claimed_at=now - timedelta(minutes=2) if claimed else None,
+                    claim_expires_at=now + timedelta(minutes=8) if claimed else None,
+                    version=1 if status == DraftRequest.Status.QUEUED else 3,
+                    generation_attempts=0 if status == DraftRequest.Status.QUEUED else 1,
+                    candidates_ready_at=None if not open_ else created + timedelta(seconds=20),
+                    created_at=created,
+                    updated_at=created + timedelta(minutes=0 if open_ else 30),
+                    **extra,
+                )
+            )
+        requests = DraftRequest.objects.bulk_create(requests, batch_size=batch)
+
+        decisions = []
+        for draft in requests:
+            if draft.status in DraftRequest.OPEN_STATUSES:
+                continue
+            released = draft.status == DraftRequest.Status.RELEASED
+            decisions.append(
+                Decision(
+                    draft_request=draft,
+                    action=Decision.Action.APPROVE if released else Decision.Action.REJECT,
+                    final_text=REPLY if released else "",
+                    final_text_sha256=sha256_text(REPLY) if released else "",
+                    reasons=[] if released else ["off_topic"],
+                    reviewer=user,
+                    time_spent_seconds=45.0,
+                    created_at=draft.created_at + timedelta(minutes=30),
+                    **(ai_drafted if released else {}),
+                )
+            )
+        decisions = Decision.objects.bulk_create(decisions, batch_size=batch)
+        Message.objects.bulk_create(
+            [
+                Message(
+                    conversation_id=d.draft_request.message.conversation_id,
+                    role=Message.Role.CLINICIAN,
+                    text=d.final_text,
+                    decision=d,
+                    created_at=d.created_at,
+                )
+                for d in decisions
+                if d.action == Decision.Action.APPROVE
+            ],
+            batch_size=batch,
+        )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    status = _countersign_status()
+    status["decisions"] = len(decisions)
+    return status
+
+
+def countersign_login(port: int) -> dict:
+    base = f"http://127.0.0.1:{port}"
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    page = opener.open(f"{base}/login/", timeout=60).read().decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    form = urllib.parse.urlencode(
+        {
+            "csrfmiddlewaretoken": token,
+            "username": CS_USER,
+            "password": CS_PASSWORD,
+            "next": "/queue/",
+        }
+    ).encode()
+    request = urllib.request.Request(
+        f"{base}/login/", data=form, headers={"Referer": f"{base}/login/"}
+    )
+    opener.open(request, timeout=120).read()
+    cookies = {c.name: c.value for c in jar}
+    if "sessionid" not in cookies:
+        raise RuntimeError("countersign: login failed (no session cookie)")
+    return {"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())}
+
+
+def gunicorn_cmd(gunicorn: Path, app: str, port: int, workers: int) -> list[str]:
+    return [str(gunicorn), app, "-b", f"127.0.0.1:{port}", "-w", str(workers), "--timeout", "120"]
+
+
+# --- Label Studio -------------------------------------------------------------
+
+
+LS_PY = LS_VENV / "bin" / "python"
+
+
+def ls_installed_version() -> str | None:
+    if not LS_PY.exists():
+        return None
+    result = subprocess.run(
+        [str(LS_PY), "-c", "import importlib.metadata as m; print(m.version('label-studio'))"],
+        capture_output=True,
+        text=True,
+    )
+    return result.stdout.strip() or None
+
+
+def ls_install() -> None:
+    if ls_installed_version() == LS_VERSION and (LS_VENV / "bin" / "gunicorn").exists():
+        return
+    started = time.monotonic()
+    log(f"labelstudio: installing label-studio=={LS_VERSION} into {LS_VENV} (a few minutes)")
+    if not LS_PY.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(LS_VENV)], check=True)
+    subprocess.run(
+        [
+            str(LS_PY),
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--disable-pip-version-check",
+            f"label-studio=={LS_VERSION}",
+            f"gunicorn=={GUNICORN_VERSION}",
+        ],
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    log(f"labelstudio: installed in {time.monotonic() - started:.0f} s")
+
+
+def ls_env() -> dict:
+    # A clean environment: Label Studio reads unprefixed names too (HOST, PORT,
+    # USERNAME, PASSWORD, DEBUG ...), so nothing of the caller's may leak in.
+    env = {k: os.environ[k] for k in ("PATH", "HOME", "LANG", "LC_ALL", "TZ") if k in os.environ}
+    env.update(
+        DJANGO_DB="postgresql",
+        POSTGRE_NAME=LS_DB,
+        POSTGRE_USER="postgres",
+        POSTGRE_PASSWORD="unused-with-trust-auth",
+        POSTGRE_HOST="127.0.0.1",
+        POSTGRE_PORT="5432",
+        LABEL_STUDIO_BASE_DATA_DIR=str(LS_DATA),
+        DEBUG="false",
+        LOG_LEVEL="WARNING",
+        SENTRY_DSN="",
+        FRONTEND_SENTRY_DSN="",
+        LATEST_VERSION_CHECK="false",
+        COLLECT_ANALYTICS="false",
+    )
+    return env
+
+
+LS_AUTH = {"Authorization": f"Token {LS_TOKEN}"}
+
+
+def ls_api(port: int, method: str, path: str, payload=None, timeout: float = 600):
+    data = None if payload is None else json.dumps(payload).encode()
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}{path}",
+        data=data,
+        method=method,
+        headers={**LS_AUTH, "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=timeout) as resp:
+        return json.loads(resp.read() or b"null")
+
+
+def ls_start_shipped(port: int) -> Server:
+    server = Server(
+        "labelstudio-shipped",
+        [
+            str(LS_VENV / "bin" / "label-studio"),
+            "start",
+            "--no-browser",
+            "--internal-host",
+            "127.0.0.1",
+            "-p",
+            str(port),
+        ],
+        ls_env(),
+        BENCH_DIR,
+        port,
+    )
+    server.wait_ready("/api/projects", LS_AUTH)
+    return server
+
+
+def ls_project(port: int) -> dict | None:
+    projects = ls_api(port, "GET", "/api/projects?page_size=100")["results"]
+    return next((p for p in projects if p["title"] == LS_PROJECT), None)
+
+
+def ls_task_total(port: int, project_id: int) -> int:
+    path = f"/api/tasks?project={project_id}&page=1&page_size=1"
+    return ls_api(port, "GET", path)["total"]
+
+
+def ls_prepare(n: int, reuse: bool, port: int) -> tuple[Server, int]:
+    """Returns the shipped server, running, and the project id with n tasks."""
+    ls_install()
+    if reuse and database_exists(LS_DB):
+        server = None
+        try:
+            server = ls_start_shipped(port)
+            project = ls_project(port)
+            if project and ls_task_total(port, project["id"]) == n:
+                log(f"labelstudio: reusing {LS_DB} (project {project['id']}, {n} tasks)")
+                return server, project["id"]
+        except (OSError, RuntimeError, KeyError) as exc:
+            log(f"labelstudio: cannot reuse ({exc}); setting up again")
+        if server:
+            server.stop()
+    started = time.monotonic()
+    recreate_database(LS_DB)
+    shutil.rmtree(LS_DATA, ignore_errors=True)
+    LS_DATA.mkdir(parents=True)
+    init = [
+        *("init", "-q", "--username", LS_USER, "--password", LS_PASSWORD),
+        *("--user-token", LS_TOKEN, "--enable-legacy-api-token"),
+    ]
+    run_logged("labelstudio-init", [str(LS_VENV / "bin" / "label-studio"), *init], ls_env())
+    server = ls_start_shipped(port)
+    label_config = (
+        '<View><Text name="text" value="$text"/>'
+        '<Choices name="risk" toName="text"><Choice value="none"/><Choice value="elevated"/>'
+        '<Choice value="crisis"/></Choices></View>'
+    )
+    project = ls_api(
+        port, "POST", "/api/projects", {"title": LS_PROJECT, "label_config": label_config}
+    )
+    rng = random.Random(20261122)
+    for first in range(0, n, IMPORT_CHUNK):
+        tasks = [
+            {
+                "text": message_for(i),
+                "patient": f"P-{rng.randrange(16**6):06X}",
+                "risk": rng.choices(["none", "elevated", "crisis"], [85, 12, 3])[0],
+            }
+            for i in range(first, min(n, first + IMPORT_CHUNK))
+        ]
+        ls_api(port, "POST", f"/api/projects/{project['id']}/import", tasks)
+    total = ls_task_total(port, project["id"])
+    counted = ls_api(port, "GET", f"/api/projects/{project['id']}")["task_number"]
+    if total != n or counted != n:
+        raise RuntimeError(f"labelstudio: {total} tasks listed, {counted} counted, {n} expected")
+    log(f"labelstudio: initialised and imported {n} tasks in {time.monotonic() - started:.0f} s")
+    return server, project["id"]
+
+
+# --- measurement ----------------------------------------------------------------
+
+
+def measure(name, server, port, path, headers, check, sequential, duration, clients) -> dict:
+    """check(body) -> number of items on the page (0 = broken page)."""
+    items = []
+    for _ in range(WARMUP):
+        status, body, _ = fetch(port, path, headers)
+        if status != 200 or not check(body):
+            raise RuntimeError(f"{name}: {path} answered {status}: {body[:500]!r}")
+        items.append(check(body))
+    size = len(body)
+
+    seq = []
+    for _ in range(sequential):
+        status, body, seconds = fetch(port, path, headers)
+        if status != 200 or not check(body):
+            raise RuntimeError(f"{name}: {path} answered {status}: {body[:500]!r}")
+        seq.append(seconds)
+
+    lock = threading.Lock()
+    latencies: list[float] = []
+    errors = [0]
+    gate = threading.Barrier(clients + 1)
+    deadline = [0.0]
+    finished = [0.0]
+
+    def client():
+        gate.wait()
+        mine, bad = [], 0
+        while time.perf_counter() < deadline[0]:
+            try:
+                status, body, seconds = fetch(port, path, headers)
+                ok = status == 200 and check(body) > 0
+            except OSError:
+                ok, seconds = False, 0.0
+            if ok:
+                mine.append(seconds)
+            else:
+                bad += 1
+        with lock:
+            latencies.extend(mine)
+            errors[0] += bad
+            finished[0] = max(finished[0], time.perf_counter())
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for t in threads:
+        t.start()
+    started = time.perf_counter()
+    deadline[0] = started + duration
+    gate.wait()
+    for t in threads:
+        t.join()
+    elapsed = finished[0] - started
+    result = {
+        "name": name,
+        "items": max(items),
+        "kb": size / 1024,
+        "seq_p50": statistics.median(seq) * 1000,
+        "seq_p95": percentile(seq, 0.95) * 1000,
+        "rps": len(latencies) / elapsed,
+        "load_p50": percentile(latencies, 0.5) * 1000 if latencies else float("nan"),
+        "load_p95": percentile(latencies, 0.95) * 1000 if latencies else float("nan"),
+        "errors": errors[0],
+        "requests": len(latencies),
+    }
+    rounded = {k: round(v, 2) if isinstance(v, float) else v for k, v in result.items()}
+    log(f"{name}: {json.dumps(rounded)}")
+    return result
+
+
+def countersign_rows(body: bytes) -> int:
+    return body.count(b'href="/review/')
+
+
+def ls_tasks(body: bytes) -> int:
+    # Cheap enough under load: the page is ~50 KB of JSON.
+    try:
+        return len(json.loads(body)["tasks"])
+    except (ValueError, KeyError):
+        return 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--requests", type=int, default=100_000, help="items on each side")
+    parser.add_argument("--duration", type=float, default=20.0, help="seconds under load per row")
+    parser.add_argument("--clients", type=int, default=8, help="concurrent client threads")
+    parser.add_argument("--sequential", type=int, default=200, help="one-at-a-time requests")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=2 * (os.cpu_count() or 1) + 1,
+        help="gunicorn sync workers (default 2 x cores + 1)",
+    )
+    parser.add_argument("--skip-labelstudio", action="store_true")
+    parser.add_argument(
+        "--skip-ls-gunicorn",
+        action="store_true",
+        help="measure Label Studio on its shipped server only",
+    )
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="keep the bench databases when they hold --requests items",
+    )
+    parser.add_argument("--_countersign-seed", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--_countersign-status", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    # Internal modes, run by the project venv's python with Django set up.
+    if args._countersign_seed is not None:
+        print(json.dumps(_countersign_seed(args._countersign_seed)))
+        return 0
+    if args._countersign_status:
+        print(json.dumps(_countersign_status()))
+        return 0
+
+    BENCH_DIR.mkdir(exist_ok=True)
+    run_started = time.monotonic()
+
+    def on_signal(signum, frame):
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, on_signal)
+    results = []
+    try:
+        # Countersign
+        status = countersign_prepare(args.requests, args.reuse)
+        port = free_port()
+        server = Server(
+            "countersign-gunicorn",
+            gunicorn_cmd(ROOT / ".venv" / "bin" / "gunicorn", "reviewapp.wsgi", port, args.workers),
+            countersign_env(),
+            ROOT,
+            port,
+        )
+        server.wait_ready("/login/", {})
+        headers = countersign_login(port)
+        cs = measure(
+            f"Countersign /queue/ (gunicorn, {args.workers} workers)",
+            server,
+            port,
+            "/queue/",
+            headers,
+            countersign_rows,
+            args.sequential,
+            args.duration,
+            args.clients,
+        )
+        cs["open"] = status["open"]
+        results.append(cs)
+        server.stop()
+
+        if not args.skip_labelstudio:
+            port = free_port()
+            server, project_id = ls_prepare(args.requests, args.reuse, port)
+            path = f"/api/tasks?project={project_id}&page=1&page_size={LS_PAGE_SIZE}"
+            results.append(
+                measure(
+                    "Label Studio task list (shipped: label-studio start)",
+                    server,
+                    port,
+                    path,
+                    LS_AUTH,
+                    ls_tasks,
+                    args.sequential,
+                    args.duration,
+                    args.clients,
+                )
+            )
+            server.stop()
+            if not args.skip_ls_gunicorn:
+                port = free_port()
+                ls_path = next((LS_VENV / "lib").glob("python*/site-packages/label_studio"))
+                env = ls_env()
+                env["DJANGO_SETTINGS_MODULE"] = "label_studio.core.settings.label_studio"
+                server = Server(
+                    "labelstudio-gunicorn",
+                    [
+                        *gunicorn_cmd(
+                            LS_VENV / "bin" / "gunicorn",
+                            "label_studio.core.wsgi:application",
+                            port,
+                            args.workers,
+                        ),
+                        "--chdir",
+                        str(ls_path),
+                    ],
+                    env,
+                    BENCH_DIR,
+                    port,
+                )
+                server.wait_ready("/api/projects", LS_AUTH)
+                results.append(
+                    measure(
+                        f"Label Studio task list (gunicorn, {args.workers} workers)",
+                        server,
+                        port,
+                        path,
+                        LS_AUTH,
+                        ls_tasks,
+                        args.sequential,
+                        args.duration,
+                        args.clients,
+                    )
+                )
+                server.stop()
+    finally:
+        Server.stop_all()
+
+    print()
+    print(
+        f"{args.requests:,} items each side, PostgreSQL on 127.0.0.1, {os.cpu_count()} cores; "
+        f"{args.sequential} sequential requests, then {args.clients} clients x "
+        f"{args.duration:g} s; Label Studio {LS_VERSION}"
+    )
+    if "open" in results[0]:
+        print(
+            f"Countersign: {results[0]['open']:,} open requests; the page shows "
+            f"{results[0]['items']} rows"
+        )
+    print()
+    base = results[1]["rps"] if len(results) > 1 else None
+    print(
+        "| page | items shown | KB | median | p95 | req/s at "
+        f"{args.clients} clients | p50 / p95 under load | errors | × LS shipped |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for r in results:
+        ratio = f"{r['rps'] / base:.2f}" if base else "—"
+        print(
+            f"| {r['name']} | {r['items']} | {r['kb']:.0f} | {r['seq_p50']:.1f} ms | "
+            f"{r['seq_p95']:.1f} ms | {r['rps']:.1f} | {r['load_p50']:.0f} / "
+            f"{r['load_p95']:.0f} ms | {r['errors']} | {ratio} |"
+        )
+    print()
+    print(f"total run time: {time.monotonic() - run_started:.0f} s")
+    if base:
+        print(f"queue/labelstudio throughput ratio: {results[0]['rps'] / base:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

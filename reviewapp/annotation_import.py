@@ -1,0 +1,98 @@
+"""Reading an annotation batch: JSONL or CSV rows of a prompt and its optional history.
+
+JSONL: one object a line, ``{"prompt": "...", "history": [{"role": "user"|"assistant",
+"content": "..."}], "id": "..."}``; CSV: columns ``prompt``, optional ``history``
+(the same list, as JSON) and ``id``. Errors name the line, never quote the text.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from reviewapp.decision_input import clean_text
+from reviewapp.errors import InvalidInput
+
+HISTORY_ROLES = ("user", "assistant")
+
+
+@dataclass(frozen=True)
+class ImportRow:
+    prompt: str
+    history: list[dict[str, str]] = field(default_factory=list)
+    external_id: str = ""
+
+
+def _text(value: object, what: str, bad) -> str:
+    try:
+        return clean_text(value if isinstance(value, str) else "", what=what)
+    except InvalidInput as exc:
+        raise bad(str(exc)) from None
+
+
+def _row(data: object, line: int) -> ImportRow:
+    def bad(problem: str) -> InvalidInput:
+        return InvalidInput(_("Line %(line)s: %(problem)s") % {"line": line, "problem": problem})
+
+    if not isinstance(data, dict):
+        raise bad(_("expected an object with a prompt."))
+    unknown = set(data) - {"prompt", "history", "id"}
+    if unknown:
+        raise bad(_("unknown field(s) %s.") % ", ".join(sorted(unknown)))
+    history = data.get("history") or []
+    if isinstance(history, str):
+        try:
+            history = json.loads(history)
+        except json.JSONDecodeError:
+            raise bad(_("history is not valid JSON.")) from None
+    if not isinstance(history, list):
+        raise bad(_("history must be a list of turns."))
+    turns = []
+    for turn in history:
+        if not isinstance(turn, dict) or turn.get("role") not in HISTORY_ROLES:
+            raise bad(_("each history turn needs a role, user or assistant, and content."))
+        content = _text(turn.get("content"), _("A history turn"), bad)
+        turns.append({"role": turn["role"], "content": content})
+    prompt = _text(data.get("prompt"), _("The prompt"), bad)
+    external_id = data.get("id")
+    return ImportRow(prompt=prompt, history=turns, external_id=str(external_id or "")[:200])
+
+
+def _jsonl_rows(text: str):
+    for line, raw in enumerate(text.splitlines(), start=1):
+        if not raw.strip():
+            continue
+        try:
+            data = json.loads(raw)
+        except json.JSONDecodeError:
+            raise InvalidInput(_("Line %(line)s is not valid JSON.") % {"line": line}) from None
+        yield line, data
+
+
+def _csv_rows(text: str):
+    reader = csv.DictReader(io.StringIO(text))
+    if not reader.fieldnames or "prompt" not in reader.fieldnames:
+        raise InvalidInput(_("A CSV file needs a header row with a prompt column."))
+    for data in reader:
+        # The header is line 1; DictReader counts physical lines for multi-line cells.
+        yield reader.line_num, {k: v for k, v in data.items() if k is not None and v != ""}
+
+
+def parse_annotation_file(content: bytes, *, filename: str) -> list[ImportRow]:
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidInput(_("The file is not UTF-8 text.")) from None
+    reader = _csv_rows if filename.lower().endswith(".csv") else _jsonl_rows
+    rows = [_row(data, line) for line, data in reader(text)]
+    if not rows:
+        raise InvalidInput(_("The file holds no prompts."))
+    limit = settings.COUNTERSIGN["ANNOTATION_MAX_ITEMS"]
+    if len(rows) > limit:
+        raise InvalidInput(_("A batch holds at most %(limit)s prompts.") % {"limit": limit})
+    return rows

@@ -1,0 +1,86 @@
+// Keyboard shortcuts for the review and annotation screens. Every shortcut
+// clicks or opens an element that is also reachable with Tab: the keys add
+// speed, never a capability. Elements declare their key with data-key.
+(function () {
+  "use strict";
+
+  function typing(target) {
+    return target.closest("input, textarea, select, [contenteditable]") !== null;
+  }
+
+  function chosenCandidate() {
+    var checked = document.querySelector('input[name="candidate_id"]:checked');
+    return checked ? document.querySelector('[data-candidate-text="' + checked.value + '"]') : null;
+  }
+
+  // The edit box starts from the chosen candidate until the reviewer types in it.
+  function prefillEdit() {
+    var box = document.getElementById("edit-text");
+    var source = chosenCandidate();
+    if (box && source && !box.dataset.dirty) {
+      box.value = source.textContent;
+      box.dispatchEvent(new Event("input", { bubbles: true }));
+    }
+  }
+
+  function openPanel(panel) {
+    document.querySelectorAll("details.panel[open]").forEach(function (other) {
+      if (other !== panel) { other.open = false; }
+    });
+    panel.open = true;
+    if (panel.id === "panel-edit") { prefillEdit(); }
+    var field = panel.querySelector("textarea, input, select");
+    if (field) { field.focus(); }
+  }
+
+  function activate(element) {
+    if (element.dataset.opens) {
+      var dialog = document.getElementById(element.dataset.opens);
+      if (dialog && !dialog.open) { dialog.showModal(); }
+    } else if (element.tagName === "DETAILS") {
+      openPanel(element);
+    } else {
+      element.click();
+    }
+  }
+
+  document.addEventListener("input", function (event) {
+    if (event.target.id === "edit-text" && event.isTrusted) { event.target.dataset.dirty = "1"; }
+  });
+
+  // "toggle" does not bubble: listen while it travels down instead.
+  document.addEventListener("toggle", function (event) {
+    if (event.target.id === "panel-edit" && event.target.open) { prefillEdit(); }
+  }, true);
+
+  document.addEventListener("change", function (event) {
+    if (event.target.name === "candidate_id") { prefillEdit(); }
+  });
+
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey) && typing(event.target)) {
+      var panel = event.target.closest("details.panel");
+      var button = panel && panel.querySelector('button[type="submit"]');
+      if (button) { event.preventDefault(); button.click(); }
+      return;
+    }
+    if (event.key === "Escape" && typing(event.target)) { event.target.blur(); return; }
+    if (typing(event.target) || event.ctrlKey || event.metaKey || event.altKey) { return; }
+    if (document.querySelector("dialog[open]")) { return; }
+    if (/^[1-9]$/.test(event.key)) {
+      var radio = document.querySelector('input[data-candidate="' + event.key + '"]');
+      if (radio) {
+        radio.checked = true;
+        radio.dispatchEvent(new Event("change", { bubbles: true }));
+        radio.focus();
+        event.preventDefault();
+      }
+      return;
+    }
+    var target = document.querySelector('[data-key="' + CSS.escape(event.key) + '"]');
+    if (target) {
+      event.preventDefault();
+      activate(target);
+    }
+  });
+})();

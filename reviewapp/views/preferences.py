@@ -1,0 +1,29 @@
+"""A user's own settings: the interface language."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from reviewapp.audit import audit_record
+from reviewapp.middleware import remember_language
+from reviewapp.models import UserPreference
+
+
+@require_POST
+@login_required
+def language(request: HttpRequest) -> HttpResponse:
+    chosen = request.POST.get("language", "")
+    if chosen not in dict(settings.LANGUAGES):
+        return HttpResponseBadRequest("Unknown language.")
+    UserPreference.objects.update_or_create(user=request.user, defaults={"language": chosen})
+    remember_language(request, chosen)
+    audit_record(action="preference.language", actor=request.user, request=request, language=chosen)
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = "/"
+    return redirect(back)

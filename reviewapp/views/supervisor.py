@@ -1,0 +1,61 @@
+"""Supervisors' pages: who holds what, what is past its target, crisis items, and workers."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from reviewapp.models import DraftRequest, RiskLevel, WorkerHeartbeat
+from reviewapp.queue import past_target, queue_counts, queue_items, sla_minutes
+from reviewapp.views.access import reviewer, supervisor
+
+LIST_LIMIT = 50
+
+
+@require_GET
+@login_required
+def overview(request: HttpRequest) -> HttpResponse:
+    supervisor(request)
+    now = timezone.now()
+    held = (
+        queue_items()
+        .filter(claimed_by__isnull=False, claim_expires_at__gt=now)
+        .order_by("claimed_at")[:LIST_LIMIT]
+    )
+    context = {
+        "now": now,
+        "counts": queue_counts(now=now),
+        "held": [{"draft": d, "held_seconds": (now - d.claimed_at).total_seconds()} for d in held],
+        "past_target": [
+            {
+                "draft": d,
+                "overdue_minutes": int(d.waiting_seconds(now) / 60) - sla_minutes(d.risk_level),
+            }
+            for d in queue_items().filter(past_target(now))[:LIST_LIMIT]
+        ],
+        "crisis": queue_items().filter(risk_level=RiskLevel.CRISIS)[:LIST_LIMIT],
+        "status_counts": {
+            status: DraftRequest.objects.for_review().filter(status=status).count()
+            for status in DraftRequest.OPEN_STATUSES
+        },
+    }
+    template = "reviewapp/_overview_live.html" if request.htmx else "reviewapp/overview.html"
+    return render(request, template, context)
+
+
+@require_GET
+@login_required
+def workers(request: HttpRequest) -> HttpResponse:
+    reviewer(request)
+    stale_after = timedelta(seconds=3 * settings.COUNTERSIGN["HEARTBEAT_SECONDS"])
+    rows = [
+        {"heartbeat": hb, "stale": timezone.now() - hb.last_seen > stale_after}
+        for hb in WorkerHeartbeat.objects.all()
+    ]
+    return render(request, "reviewapp/workers.html", {"rows": rows})
