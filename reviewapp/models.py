@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 def sha256_text(text: str) -> str:
@@ -186,9 +187,9 @@ class Message(models.Model):
 
 
 class RiskLevel(models.TextChoices):
-    NONE = "none"
-    ELEVATED = "elevated"
-    CRISIS = "crisis"
+    NONE = "none", _("Routine")
+    ELEVATED = "elevated", _("Elevated")
+    CRISIS = "crisis", _("Crisis")
 
 
 RISK_ORDER = {RiskLevel.CRISIS: 0, RiskLevel.ELEVATED: 1, RiskLevel.NONE: 2}
@@ -229,14 +230,14 @@ class DraftRequest(models.Model):
     """One patient message waiting for a reply, and the work to produce it."""
 
     class Status(models.TextChoices):
-        QUEUED = "queued"
-        GENERATING = "generating"
-        READY = "ready"
-        FAILED = "failed"
-        REJECTED = "rejected"
-        RELEASED = "released"
+        QUEUED = "queued", _("Queued")
+        GENERATING = "generating", _("Drafting")
+        READY = "ready", _("Ready for review")
+        FAILED = "failed", _("Drafting failed")
+        REJECTED = "rejected", _("Rejected")
+        RELEASED = "released", _("Released")
         # Replaced by a fresh request the clinician asked for (regenerate).
-        SUPERSEDED = "superseded"
+        SUPERSEDED = "superseded", _("Regenerated")
 
     class Purpose(models.TextChoices):
         REPLY = "reply"

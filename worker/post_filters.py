@@ -10,6 +10,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+# Marks the reasons for translation; the review page shows them in the
+# reviewer's language, while the stored flag keeps the English text.
+from django.utils.translation import gettext_noop
+
 FLAGS = re.IGNORECASE | re.UNICODE
 
 
@@ -24,7 +28,7 @@ class PostFilter:
 
 POST_FILTERS: dict[str, PostFilter] = {
     "assumed_age": PostFilter(
-        reason="assumes an age the patient has not given (30-40 years old)",
+        reason=gettext_noop("assumes an age the patient has not given (30-40 years old)"),
         in_candidate=re.compile(
             r"\b(30|thirty|kolmekymmentä)\s*(-|–|to|or|tai)\s*(40|forty|neljäkymmentä)"
             r"|\b(30|40)\W?(-|–)?\s*(vuotia|vuotias|years?[ -]old)"
@@ -34,7 +38,9 @@ POST_FILTERS: dict[str, PostFilter] = {
         supported_by=re.compile(r"\b\d{2}\s*(-?vuotia|v\b|years?\b|yo\b)|\bikä|\bage\b", FLAGS),
     ),
     "unprompted_24_7": PostFilter(
-        reason="mentions round-the-clock (24/7) work or stress the patient did not mention",
+        reason=gettext_noop(
+            "mentions round-the-clock (24/7) work or stress the patient did not mention"
+        ),
         in_candidate=re.compile(
             r"24\s*/\s*7|24 hours a day|round the clock|ympäri vuorokauden|kellon ympäri", FLAGS
         ),
@@ -45,7 +51,7 @@ POST_FILTERS: dict[str, PostFilter] = {
         ),
     ),
     "assumed_relationship": PostFilter(
-        reason="assumes a long-term relationship the patient has not mentioned",
+        reason=gettext_noop("assumes a long-term relationship the patient has not mentioned"),
         in_candidate=re.compile(
             r"\byour (partner|spouse|husband|wife|boyfriend|girlfriend|relationship)\b"
             r"|\blong[- ]term relationship\b"

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from reviewapp.audit import audit_record
@@ -19,7 +20,7 @@ from reviewapp.models import UserPreference
 def language(request: HttpRequest) -> HttpResponse:
     chosen = request.POST.get("language", "")
     if chosen not in dict(settings.LANGUAGES):
-        return HttpResponseBadRequest("Unknown language.")
+        return HttpResponseBadRequest(_("Unknown language."))
     UserPreference.objects.update_or_create(user=request.user, defaults={"language": chosen})
     remember_language(request, chosen)
     audit_record(action="preference.language", actor=request.user, request=request, language=chosen)

@@ -41,7 +41,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         ],
         "crisis": queue_items().filter(risk_level=RiskLevel.CRISIS)[:LIST_LIMIT],
         "status_counts": {
-            status: DraftRequest.objects.for_review().filter(status=status).count()
+            status.label: DraftRequest.objects.for_review().filter(status=status).count()
             for status in DraftRequest.OPEN_STATUSES
         },
     }

@@ -28,9 +28,7 @@ DEMO_USERS = {
 
 
 class Command(BaseCommand):
-    help = (
-        "Create the demo users (new passwords each run), one per role, and sample conversations."
-    )
+    help = "Create the demo users (new passwords each run), one per role, and sample conversations."
 
     def handle(self, *args, **options):
         roles_sync()
