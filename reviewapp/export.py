@@ -92,7 +92,10 @@ def _verdicts(draft: DraftRequest) -> list:
     """A clinician's decision, or each annotator's annotation, on one candidate set."""
     decision = getattr(draft, "decision", None)
     if decision is not None:
-        return [decision]
+        # A decision still waiting for sign-off, or sent back by the second
+        # clinician, released nothing and teaches nothing yet.
+        released_or_rejected = (DraftRequest.Status.RELEASED, DraftRequest.Status.REJECTED)
+        return [decision] if draft.status in released_or_rejected else []
     item = getattr(draft, "annotation_item", None)
     return list(item.annotations.all()) if item is not None else []
 

@@ -148,6 +148,9 @@ class Message(models.Model):
     decision = models.OneToOneField(
         "Decision", null=True, blank=True, on_delete=models.PROTECT, related_name="released_message"
     )
+    # The screen's verdict on a patient message, and why ([{"rule", "level", "phrase"}]).
+    risk_level = models.CharField(max_length=10, default="none")
+    risk_reasons = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = MessageQuerySet.as_manager()
@@ -193,7 +196,7 @@ class RiskLevel(models.TextChoices):
 
 
 RISK_ORDER = {RiskLevel.CRISIS: 0, RiskLevel.ELEVATED: 1, RiskLevel.NONE: 2}
-OPEN_STATUS_VALUES = ["queued", "generating", "ready", "failed"]
+OPEN_STATUS_VALUES = ["queued", "generating", "ready", "failed", "awaiting_signoff"]
 QUEUE_ORDER = ("risk_rank", "waiting_since", "id")
 
 
@@ -238,16 +241,26 @@ class DraftRequest(models.Model):
         RELEASED = "released", _("Released")
         # Replaced by a fresh request the clinician asked for (regenerate).
         SUPERSEDED = "superseded", _("Regenerated")
+        # A reply to a crisis message, decided, waiting for a second clinician.
+        AWAITING_SIGNOFF = "awaiting_signoff", _("Awaiting second sign-off")
+        # The second clinician sent the decision back; the message is redrafted.
+        RETURNED = "returned", _("Returned by second clinician")
 
     class Purpose(models.TextChoices):
         REPLY = "reply"
         ANNOTATION = "annotation"
 
-    OPEN_STATUSES = (Status.QUEUED, Status.GENERATING, Status.READY, Status.FAILED)
+    OPEN_STATUSES = (
+        Status.QUEUED,
+        Status.GENERATING,
+        Status.READY,
+        Status.FAILED,
+        Status.AWAITING_SIGNOFF,
+    )
 
     message = models.ForeignKey(Message, on_delete=models.PROTECT, related_name="draft_requests")
     profile = models.ForeignKey(ModelProfile, on_delete=models.PROTECT, related_name="+")
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
     purpose = models.CharField(max_length=12, choices=Purpose.choices, default=Purpose.REPLY)
     risk_level = models.CharField(max_length=10, choices=RiskLevel.choices, default=RiskLevel.NONE)
     # Derived by the database from risk_level, so the queue's order is one index scan.
@@ -379,6 +392,11 @@ class Decision(models.Model):
     reviewer = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
+    # The second clinician whose sign-off a reply to a crisis message needs.
+    signed_off_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    signed_off_at = models.DateTimeField(null=True, blank=True)
     time_spent_seconds = models.FloatField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -387,6 +405,27 @@ class Decision(models.Model):
 
     def text_matches_hash(self) -> bool:
         return bool(self.final_text) and sha256_text(self.final_text) == self.final_text_sha256
+
+
+class CrisisAlert(models.Model):
+    """The on-call clinician's notification of a crisis message, kept until delivered.
+
+    A row per crisis request, written with the message; the task that sends it
+    and the sweeper that retries it both work from here, so a broker outage
+    delays an alert but never loses it. Holds no patient text.
+    """
+
+    draft_request = models.OneToOneField(
+        DraftRequest, on_delete=models.PROTECT, related_name="crisis_alert"
+    )
+    email_sent_at = models.DateTimeField(null=True, blank=True)
+    webhook_sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"crisis alert for request {self.draft_request_id}"
 
 
 class AuditEvent(models.Model):

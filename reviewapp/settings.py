@@ -194,4 +194,22 @@ COUNTERSIGN = {
     # An open review page renews its lease this often (well inside the lease).
     "LEASE_RENEW_SECONDS": envint("LEASE_RENEW_SECONDS", "60"),
     "ANNOTATION_MAX_ITEMS": envint("ANNOTATION_MAX_ITEMS", "5000"),
+    # --- safety ---
+    # A screen slower than this answers "elevated" (fail safe) instead of waiting.
+    "RISK_SCREEN_TIMEOUT_MS": envint("RISK_SCREEN_TIMEOUT_MS", "200"),
+    # Releasing a reply to a crisis message needs a second clinician's sign-off.
+    "CRISIS_SECOND_SIGNOFF": envbool("CRISIS_SECOND_SIGNOFF", "true"),
+    # Who is told at once about a crisis message: e-mail addresses and a webhook.
+    "ON_CALL_EMAILS": envlist("ON_CALL_EMAILS", ""),
+    "CRISIS_WEBHOOK_URL": envstr("CRISIS_WEBHOOK_URL", ""),
+    # A JSON file replacing the built-in crisis protocol and resources per locale.
+    "CRISIS_PROTOCOL_FILE": envstr("CRISIS_PROTOCOL_FILE", ""),
+    "MAX_ALERT_ATTEMPTS": envint("MAX_ALERT_ATTEMPTS", "10"),
+    # Links in notifications point here.
+    "SITE_URL": envstr("SITE_URL", "http://127.0.0.1:8000"),
 }
+
+EMAIL_BACKEND = envstr("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = envstr("EMAIL_HOST", "localhost")
+EMAIL_PORT = envint("EMAIL_PORT", "25")
+DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "countersign@localhost")

@@ -31,14 +31,18 @@ from reviewapp.errors import Conflict, InvalidInput, ReleaseRefused, WorkflowErr
 from reviewapp.models import (
     Candidate,
     Conversation,
+    CrisisAlert,
     Decision,
     DraftRequest,
     Message,
     ModelProfile,
+    RiskLevel,
     sha256_text,
 )
+from reviewapp.risk.protocol import resources_for, resources_missing
+from reviewapp.risk.screen import risk_screen
 from reviewapp.tokens import hash_secret, new_secret
-from worker.dispatch import enqueue_generation
+from worker.dispatch import enqueue_crisis_alert, enqueue_generation
 from worker.generated import GeneratedCandidate
 
 REVIEW_PERMISSION = roles.REVIEW
@@ -100,12 +104,20 @@ def message_receive(*, conversation: Conversation, text: str, request=None) -> M
     outage or a dead worker never loses it (the sweeper retries from here).
     """
     text = clean_text(text, what=_("Message"))
+    screen = risk_screen(text, timeout_seconds=_setting("RISK_SCREEN_TIMEOUT_MS") / 1000)
     with transaction.atomic():
         message = Message.objects.create(
-            conversation=conversation, role=Message.Role.PATIENT, text=text
+            conversation=conversation,
+            role=Message.Role.PATIENT,
+            text=text,
+            risk_level=screen.level,
+            risk_reasons=screen.reasons,
         )
         draft_request = DraftRequest.objects.create(
-            message=message, profile=default_profile(), waiting_since=message.created_at
+            message=message,
+            profile=default_profile(),
+            waiting_since=message.created_at,
+            risk_level=screen.level,
         )
         audit_record(
             action="message.receive",
@@ -113,9 +125,25 @@ def message_receive(*, conversation: Conversation, text: str, request=None) -> M
             obj=message,
             request=request,
             draft_request=draft_request.pk,
+            # Rule names only: the matched phrases quote the patient.
+            risk_level=screen.level,
+            risk_rules=screen.rule_names(),
         )
         _enqueue_after_commit(draft_request)
+        if screen.level == RiskLevel.CRISIS:
+            alert = CrisisAlert.objects.create(draft_request=draft_request)
+            transaction.on_commit(lambda: enqueue_crisis_alert(alert.pk))
     return message
+
+
+def crisis_alerts_resend() -> list[int]:
+    """Publish again every crisis alert not yet delivered (the sweeper calls this)."""
+    from reviewapp.risk.alerts import alerts_unsent
+
+    pending = list(alerts_unsent().values_list("pk", flat=True))
+    for alert_id in pending:
+        enqueue_crisis_alert(alert_id)
+    return pending
 
 
 # --- worker side ------------------------------------------------------------
@@ -346,6 +374,8 @@ def _lock_for_decision(*, request_id: int, user, expected_version: int | None, n
             _("This request was already decided (%(status)s).")
             % {"status": draft_request.get_status_display()}
         )
+    if draft_request.status == Status.AWAITING_SIGNOFF:
+        raise Conflict(_("This request was decided and waits for a second clinician's sign-off."))
     if draft_request.is_claimed_by_other(user, now):
         raise _held_by(draft_request)
     if expected_version is not None and expected_version != draft_request.version:
@@ -364,12 +394,16 @@ def draft_request_decide(
     note: str = "",
     rubric: dict | None = None,
     expected_version: int | None = None,
+    confirm_without_resources: bool = False,
     request=None,
 ) -> Decision:
     """Record the one decision on a request; approve, edit and write release the reply.
 
     A rejection sends the patient's message back for fresh candidates, so the
-    patient still gets a reply and the rejected set becomes training data.
+    patient still gets a reply and the rejected set becomes training data. A
+    reply to a crisis message must carry the locale's crisis resources (or the
+    clinician confirms it goes without), and waits for a second clinician's
+    sign-off where the site asks for one.
     """
     require_reviewer(user)
     reasons = rejection_reasons(reasons, rejecting=action == Action.REJECT)
@@ -384,6 +418,12 @@ def draft_request_decide(
             final_text, candidate = _decision_text_and_candidate(
                 draft_request, action=action, candidate_id=candidate_id, text=text
             )
+            if (
+                final_text
+                and draft_request.risk_level == RiskLevel.CRISIS
+                and not confirm_without_resources
+            ):
+                _require_crisis_resources(draft_request, final_text)
             time_spent = (
                 (now - draft_request.claimed_at).total_seconds()
                 if draft_request.claimed_by_id == user.pk and draft_request.claimed_at
@@ -420,12 +460,113 @@ def draft_request_decide(
                     waiting_since=draft_request.waiting_since,
                 )
                 _enqueue_after_commit(retry)
+            elif needs_second_signoff(draft_request):
+                draft_request.status = Status.AWAITING_SIGNOFF
+                draft_request.claimed_by = None
+                draft_request.claim_expires_at = None
+                draft_request.version += 1
+                draft_request.save()
+                audit_record(
+                    action="decision.awaiting_signoff",
+                    actor=user,
+                    obj=decision,
+                    request=request,
+                    draft_request=draft_request.pk,
+                )
             else:
                 reply_release(decision=decision, request=request)
     except IntegrityError:
         # The one-to-one on Decision caught a racer the row lock did not (SQLite).
         raise Conflict(_("This request was already decided.")) from None
     return decision
+
+
+def needs_second_signoff(draft_request: DraftRequest) -> bool:
+    return draft_request.risk_level == RiskLevel.CRISIS and _setting("CRISIS_SECOND_SIGNOFF")
+
+
+def _require_crisis_resources(draft_request: DraftRequest, text: str) -> None:
+    locale = draft_request.message.conversation.locale
+    if resources_missing(text, locale):
+        names = ", ".join(f"{r['name']} {r['contact']}" for r in resources_for(locale))
+        raise InvalidInput(
+            _(
+                "This reply to a crisis message gives none of the crisis resources (%(names)s). "
+                "Add one, or confirm that it goes without them."
+            )
+            % {"names": names}
+        )
+
+
+def _lock_awaiting_signoff(*, request_id: int, user, expected_version: int | None):
+    draft_request = (
+        DraftRequest.objects.select_for_update(of=("self",))
+        .select_related("message__conversation", "profile")
+        .get(pk=request_id)
+    )
+    if draft_request.status != Status.AWAITING_SIGNOFF:
+        raise Conflict(_("This request is not waiting for a sign-off."))
+    if expected_version is not None and expected_version != draft_request.version:
+        raise Conflict(_("This request changed since you opened it; reload and try again."))
+    decision = Decision.objects.get(draft_request=draft_request)
+    if decision.reviewer_id == user.pk:
+        raise Conflict(_("The sign-off must come from a second clinician."))
+    return draft_request, decision
+
+
+def draft_request_sign_off(
+    *, request_id: int, user, expected_version: int | None = None, request=None
+) -> Message:
+    """A second clinician agrees with a decision on a crisis message: release the reply."""
+    require_reviewer(user)
+    with transaction.atomic():
+        draft_request, decision = _lock_awaiting_signoff(
+            request_id=request_id, user=user, expected_version=expected_version
+        )
+        decision.signed_off_by = user
+        decision.signed_off_at = timezone.now()
+        decision.save(update_fields=["signed_off_by", "signed_off_at"])
+        audit_record(
+            action="decision.sign_off",
+            actor=user,
+            obj=decision,
+            request=request,
+            draft_request=draft_request.pk,
+        )
+        return reply_release(decision=decision, request=request)
+
+
+def draft_request_return(
+    *, request_id: int, user, note: str = "", expected_version: int | None = None, request=None
+) -> DraftRequest:
+    """A second clinician disagrees: nothing is released and the message is redrafted.
+
+    Their note steers the fresh candidates; the returned decision stays on record.
+    """
+    require_reviewer(user)
+    note = optional_note(note)
+    with transaction.atomic():
+        draft_request, decision = _lock_awaiting_signoff(
+            request_id=request_id, user=user, expected_version=expected_version
+        )
+        _close(draft_request, Status.RETURNED)
+        fresh = DraftRequest.objects.create(
+            message=draft_request.message,
+            profile=draft_request.profile,
+            risk_level=draft_request.risk_level,
+            waiting_since=draft_request.waiting_since,
+            steering_note=note,
+        )
+        audit_record(
+            action="decision.return",
+            actor=user,
+            obj=decision,
+            request=request,
+            draft_request=draft_request.pk,
+            replaced_by=fresh.pk,
+        )
+        _enqueue_after_commit(fresh)
+    return fresh
 
 
 def draft_request_regenerate(
@@ -492,6 +633,12 @@ def reply_release(*, decision: Decision, request=None) -> Message:
     if not decision.text_matches_hash():
         raise ReleaseRefused(_("The text differs from the approved text."))
     require_reviewer(decision.reviewer)
+    if needs_second_signoff(decision.draft_request) and (
+        decision.signed_off_by_id is None or decision.signed_off_by_id == decision.reviewer_id
+    ):
+        raise ReleaseRefused(_("A reply to a crisis message needs a second clinician's sign-off."))
+    if decision.signed_off_by_id is not None:
+        require_reviewer(decision.signed_off_by)
     with transaction.atomic():
         draft_request = DraftRequest.objects.select_for_update().get(pk=decision.draft_request_id)
         if draft_request.status not in DraftRequest.OPEN_STATUSES:

@@ -58,3 +58,27 @@ def test_it_shows_flags_to_the_clinician_and_keeps_the_candidate(client, alice, 
     page = client.get(f"/review/{draft.pk}/").content.decode()
     assert "Työ 24/7 kuormittaa." in page
     assert "Flagged: mentions round-the-clock (24/7) work" in page
+
+
+@pytest.mark.parametrize(
+    ("reply", "patient", "expected"),
+    [
+        ("It sounds like you have depression.", "I feel low.", ["unsupported_diagnosis"]),
+        ("Your depression is hard to live with.", "I was diagnosed with depression.", []),
+        ("Sinulla on masennus.", "Olen väsynyt.", ["unsupported_diagnosis"]),
+        ("You have been through a lot.", "I feel low.", []),
+        ("Try 50 mg of melatonin tonight.", "I can't sleep.", ["medication_advice"]),
+        ("Maybe increase your dose.", "My pills don't help.", ["medication_advice"]),
+        ("Ota unilääke ennen nukkumaanmenoa.", "En saa unta.", ["medication_advice"]),
+        ("I'm always here for you, day or night.", "I'm lonely.", ["unkeepable_promise"]),
+        ("Olen aina täällä sinua varten.", "Olen yksin.", ["unkeepable_promise"]),
+        ("As a young man you should not carry this alone.", "I'm tired.", ["assumed_gender"]),
+        ("As a father, that must be hard.", "I'm a dad of two.", []),
+        ("At your age this is common.", "I feel stuck.", ["assumed_age_general"]),
+        ("Have you told your wife?", "I feel stuck.", ["assumed_relationship"]),
+        ("That sounds hard. What helps you rest?", "I can't sleep.", []),
+    ],
+)
+def test_every_profile_checks_diagnoses_dosages_promises_and_assumptions(reply, patient, expected):
+    """These checks run whatever the profile's own filters (none here)."""
+    assert [f["filter"] for f in flags_for(reply, filters=(), turns=said(patient))] == expected

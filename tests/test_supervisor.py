@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -56,3 +57,19 @@ def test_it_refreshes_live_as_a_fragment(client, sam):
     assert 'hx-trigger="every 10s"' in page
     fragment = client.get("/supervisor/", HTTP_HX_REQUEST="true").content.decode()
     assert "<html" not in fragment and 'id="held-h"' in fragment
+
+
+def test_it_counts_candidate_flags_over_the_last_week(client, sam):
+    from reviewapp import workflow
+    from tests.factories import candidate
+
+    draft = patient_message().draft_requests.get()
+    workflow.generation_start(request_id=draft.pk, task_id="t")
+    flagged = replace(
+        candidate("I'm always here for you."), flags=[{"filter": "unkeepable_promise"}]
+    )
+    workflow.candidates_store(request_id=draft.pk, candidates=[flagged, candidate("Fine.")])
+    client.force_login(sam)
+    page = client.get("/supervisor/").content.decode()
+    row = page.split('data-check="unkeepable_promise"')[1].split("</tr>")[0]
+    assert "<td>1</td>" in row and "50.0%" in row

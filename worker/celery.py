@@ -17,3 +17,4 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.conf.imports = ("worker.tasks", "worker.health")
 
 GENERATE_TASK = "worker.tasks.generate_candidates"
+CRISIS_ALERT_TASK = "worker.tasks.send_crisis_alert"

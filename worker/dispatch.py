@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from worker.celery import GENERATE_TASK, app
+from worker.celery import CRISIS_ALERT_TASK, GENERATE_TASK, app
 
 logger = logging.getLogger(__name__)
 
@@ -22,6 +22,20 @@ def enqueue_generation(request_id: int, queue: str) -> bool:
             "broker unavailable (%s); draft request %s stays queued for the sweeper",
             type(exc).__name__,
             request_id,
+        )
+        return False
+    return True
+
+
+def enqueue_crisis_alert(alert_id: int) -> bool:
+    """Publish a crisis alert; if the broker is down, the sweeper sends it later."""
+    try:
+        app.send_task(CRISIS_ALERT_TASK, args=[alert_id], queue="maintenance")
+    except Exception as exc:  # as above
+        logger.warning(
+            "broker unavailable (%s); crisis alert %s waits for the sweeper",
+            type(exc).__name__,
+            alert_id,
         )
         return False
     return True

@@ -67,4 +67,13 @@ def generate_candidates(self, request_id: int) -> str:
 
 @app.task(acks_late=True)
 def sweep_stale_requests() -> list[int]:
+    workflow.crisis_alerts_resend()
     return workflow.requests_sweep_stale()
+
+
+@app.task(acks_late=True)
+def send_crisis_alert(alert_id: int) -> bool:
+    """Tell the on-call clinician; whatever fails is re-sent by the sweeper."""
+    from reviewapp.risk.alerts import crisis_alert_send
+
+    return crisis_alert_send(alert_id=alert_id)

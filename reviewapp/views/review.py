@@ -21,8 +21,9 @@ from reviewapp.decision_input import (
     rubric_from_post,
     rubric_items,
 )
-from reviewapp.models import DraftRequest, ModelProfile
+from reviewapp.models import Decision, DraftRequest, ModelProfile, RiskLevel
 from reviewapp.queue import QueueFilters, queue_counts, queue_rows, sla_minutes
+from reviewapp.risk.protocol import protocol, resources_for, resources_missing
 from reviewapp.views.access import optional_int, reviewer
 from reviewapp.views.diffs import render_diff
 
@@ -67,7 +68,22 @@ def review(request: HttpRequest, draft_id: int) -> HttpResponse:
     now = timezone.now()
     audit_record(action="draft.view", actor=user, obj=draft, request=request, via="page")
     candidates = list(draft.candidates.all())
+    crisis = draft.risk_level == RiskLevel.CRISIS
+    locale = draft.message.conversation.locale
+    for candidate in candidates:
+        candidate.missing_resources = crisis and resources_missing(candidate.text, locale)
+    pending = (
+        Decision.objects.select_related("reviewer").filter(draft_request=draft).first()
+        if draft.status == DraftRequest.Status.AWAITING_SIGNOFF
+        else None
+    )
     context = {
+        "crisis": crisis,
+        "protocol": protocol()["steps"],
+        "resources": resources_for(locale),
+        "risk_reasons": draft.message.risk_reasons,
+        "pending": pending,
+        "can_sign_off": pending is not None and pending.reviewer_id != user.pk,
         "draft": draft,
         "conversation": draft.message.conversation.messages.patient_visible().select_related(
             "decision"
@@ -85,6 +101,7 @@ def review(request: HttpRequest, draft_id: int) -> HttpResponse:
         "ready": draft.status == DraftRequest.Status.READY,
         "failed": draft.status == DraftRequest.Status.FAILED,
         "regenerable": draft.status in (DraftRequest.Status.READY, DraftRequest.Status.FAILED),
+        "deciding": draft.status != DraftRequest.Status.AWAITING_SIGNOFF,
         "lease_renew_seconds": settings.COUNTERSIGN["LEASE_RENEW_SECONDS"],
         "now": now,
     }
@@ -150,6 +167,22 @@ def decide(request: HttpRequest, draft_id: int) -> HttpResponse:
     action = request.POST.get("action", "")
     try:
         version = optional_int(request.POST.get("version"))
+        if action == "sign_off":
+            workflow.draft_request_sign_off(
+                request_id=draft_id, user=user, expected_version=version, request=request
+            )
+            messages.success(request, _("Signed off; the reply is released to the patient."))
+            return redirect("queue")
+        if action == "return":
+            fresh = workflow.draft_request_return(
+                request_id=draft_id,
+                user=user,
+                note=request.POST.get("return_note", ""),
+                expected_version=version,
+                request=request,
+            )
+            messages.success(request, _("Returned; fresh candidates are being drafted."))
+            return redirect("review", draft_id=fresh.pk)
         if action == "regenerate":
             fresh = workflow.draft_request_regenerate(
                 request_id=draft_id,
@@ -171,6 +204,7 @@ def decide(request: HttpRequest, draft_id: int) -> HttpResponse:
             note=request.POST.get("note", "") if action == "reject" else "",
             rubric=rubric_from_post(request.POST),
             expected_version=version,
+            confirm_without_resources=request.POST.get("confirm_without_resources") == "1",
             request=request,
         )
     except workflow.WorkflowError as exc:
@@ -178,6 +212,10 @@ def decide(request: HttpRequest, draft_id: int) -> HttpResponse:
         return redirect("review", draft_id=draft_id)
     if decision.action == decision.Action.REJECT:
         messages.success(request, _("Rejected; fresh candidates are being drafted."))
+    elif workflow.needs_second_signoff(decision.draft_request):
+        messages.success(
+            request, _("Decision recorded; a second clinician must sign off before release.")
+        )
     else:
         messages.success(request, _("Reply released to the patient."))
     return redirect("queue")

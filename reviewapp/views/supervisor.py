@@ -6,16 +6,39 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from reviewapp.models import DraftRequest, RiskLevel, WorkerHeartbeat
+from reviewapp.models import Candidate, DraftRequest, RiskLevel, WorkerHeartbeat
 from reviewapp.queue import past_target, queue_counts, queue_items, sla_minutes
 from reviewapp.views.access import reviewer, supervisor
+from worker.post_filters import POST_FILTERS
 
 LIST_LIMIT = 50
+FLAG_WINDOW_DAYS = 7
+
+
+def _flag_counts(*, since) -> list[dict]:
+    """How often each candidate check fired, in one query over recent candidates."""
+    counts = Candidate.objects.filter(created_at__gte=since).aggregate(
+        total=Count("pk"),
+        **{
+            name: Count("pk", filter=Q(flags__contains=[{"filter": name}])) for name in POST_FILTERS
+        },
+    )
+    total = counts.pop("total")
+    return [
+        {
+            "name": name,
+            "reason": POST_FILTERS[name].reason,
+            "count": n,
+            "percent": round(100 * n / total, 1) if total else 0,
+        }
+        for name, n in counts.items()
+    ]
 
 
 @require_GET
@@ -40,6 +63,8 @@ def overview(request: HttpRequest) -> HttpResponse:
             for d in queue_items().filter(past_target(now))[:LIST_LIMIT]
         ],
         "crisis": queue_items().filter(risk_level=RiskLevel.CRISIS)[:LIST_LIMIT],
+        "flag_counts": _flag_counts(since=now - timedelta(days=FLAG_WINDOW_DAYS)),
+        "flag_window_days": FLAG_WINDOW_DAYS,
         "status_counts": {
             status.label: DraftRequest.objects.for_review().filter(status=status).count()
             for status in DraftRequest.OPEN_STATUSES

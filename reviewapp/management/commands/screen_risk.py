@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+import sys
+
+from django.core.management.base import BaseCommand
+
+from reviewapp.lib.jsonlines import process_lines
+from reviewapp.risk.screen import risk_screen
+
+
+class Command(BaseCommand):
+    help = (
+        'Screen messages for risk: reads {"id","text","lang"?} JSON lines on stdin, writes '
+        '{"id","level","reasons"} lines (level none, elevated or crisis), the screen the '
+        "review desk runs on every patient message."
+    )
+
+    def handle(self, *args, **options):
+        def screen(text: str, lang: str | None) -> dict:
+            # The rules cover Finnish and English at once; lang is accepted for the contract.
+            result = risk_screen(text)
+            return {"level": result.level, "reasons": result.reasons}
+
+        errors = process_lines(sys.stdin, self.stdout, screen)
+        if errors:
+            self.stderr.write(f"{errors} line(s) could not be read; see their error lines.")

@@ -1,0 +1,1 @@
+"""Risk screening of patient messages, Finnish and English. See ``screen`` and ``rules``."""

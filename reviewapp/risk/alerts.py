@@ -1,0 +1,107 @@
+"""Telling the on-call clinician about a crisis message: e-mail and a webhook.
+
+Each alert is a row (``CrisisAlert``) written with the message. Sending is a
+Celery task; the sweeper re-sends what is still unsent, so a broker or mail
+outage delays an alert and never loses it. Nothing sent quotes the patient.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import urllib.request
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db.models import F, Q
+from django.utils import timezone
+
+from reviewapp.audit import audit_record
+from reviewapp.models import CrisisAlert
+
+logger = logging.getLogger(__name__)
+WEBHOOK_TIMEOUT_SECONDS = 5
+
+
+def _settings(name: str):
+    return settings.COUNTERSIGN[name]
+
+
+def _review_url(alert: CrisisAlert) -> str:
+    return f"{_settings('SITE_URL').rstrip('/')}/review/{alert.draft_request_id}/"
+
+
+def _send_email(alert: CrisisAlert, pseudonym: str) -> None:
+    send_mail(
+        subject=f"Countersign: crisis message from {pseudonym} (request #{alert.draft_request_id})",
+        message=(
+            f"A message screened as crisis is waiting for a reply.\n\n"
+            f"Open it: {_review_url(alert)}\n\n"
+            "Follow the crisis protocol shown on the review page."
+        ),
+        from_email=None,
+        recipient_list=_settings("ON_CALL_EMAILS"),
+    )
+
+
+def _send_webhook(alert: CrisisAlert, pseudonym: str) -> None:
+    body = json.dumps(
+        {
+            "event": "crisis_message",
+            "draft_request": alert.draft_request_id,
+            "patient": pseudonym,
+            "url": _review_url(alert),
+            "created_at": alert.created_at.isoformat(),
+        }
+    ).encode()
+    request = urllib.request.Request(
+        _settings("CRISIS_WEBHOOK_URL"),
+        data=body,
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=WEBHOOK_TIMEOUT_SECONDS) as response:
+        if response.status >= 300:
+            raise OSError(f"webhook answered {response.status}")
+
+
+def crisis_alert_send(*, alert_id: int) -> bool:
+    """Send what is still unsent of one alert; True once nothing is left to send."""
+    alert = CrisisAlert.objects.select_related("draft_request__message__conversation").get(
+        pk=alert_id
+    )
+    pseudonym = alert.draft_request.message.conversation.pseudonym
+    CrisisAlert.objects.filter(pk=alert.pk).update(attempts=F("attempts") + 1)
+    channels = {
+        "email_sent_at": (_settings("ON_CALL_EMAILS"), _send_email),
+        "webhook_sent_at": (_settings("CRISIS_WEBHOOK_URL"), _send_webhook),
+    }
+    done = True
+    for field, (configured, send) in channels.items():
+        if not configured or getattr(alert, field):
+            continue
+        try:
+            send(alert, pseudonym)
+        except Exception as exc:  # noqa: BLE001 - retried by the sweeper
+            done = False
+            logger.error("crisis alert %s: %s failed: %s", alert.pk, field, type(exc).__name__)
+            CrisisAlert.objects.filter(pk=alert.pk).update(last_error=type(exc).__name__)
+            continue
+        CrisisAlert.objects.filter(pk=alert.pk).update(**{field: timezone.now()})
+        audit_record(
+            action="crisis.notify",
+            actor_kind="system",
+            obj=alert.draft_request,
+            channel=field.removesuffix("_sent_at"),
+        )
+    return done
+
+
+def alerts_unsent():
+    """Alerts with a configured channel still unsent and attempts left."""
+    unsent = Q(pk__in=[])
+    if _settings("ON_CALL_EMAILS"):
+        unsent |= Q(email_sent_at__isnull=True)
+    if _settings("CRISIS_WEBHOOK_URL"):
+        unsent |= Q(webhook_sent_at__isnull=True)
+    return CrisisAlert.objects.filter(unsent, attempts__lt=_settings("MAX_ALERT_ATTEMPTS"))

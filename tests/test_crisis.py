@@ -1,0 +1,195 @@
+"""The crisis protocol: alerts to the on-call clinician, resources, second sign-off."""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from reviewapp import workflow
+from reviewapp.export import dataset_export
+from reviewapp.models import AuditEvent, CrisisAlert, Decision, DraftRequest, Message
+from reviewapp.risk.alerts import crisis_alert_send
+from tests.factories import patient_message, ready_request
+
+pytestmark = pytest.mark.django_db
+
+CRISIS_TEXT = "I have a rope and I'm going to end my life tonight."
+WITH_RESOURCES = "Please call 988 now, or 911 if you are in danger. I'm here with you."
+
+
+@pytest.fixture
+def webhook(settings):
+    """A real HTTP endpoint on 127.0.0.1 recording what it is sent."""
+    received, status = [], {"code": 204}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(status["code"])
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    settings.COUNTERSIGN = {
+        **settings.COUNTERSIGN,
+        "CRISIS_WEBHOOK_URL": f"http://127.0.0.1:{server.server_port}/hook",
+        "ON_CALL_EMAILS": ["oncall@example.org"],
+    }
+    yield received, status
+    server.shutdown()
+
+
+def _crisis_request(texts=(WITH_RESOURCES, "I'm sorry you feel this way.")) -> DraftRequest:
+    return ready_request(texts, message=patient_message(CRISIS_TEXT))
+
+
+def test_it_alerts_the_on_call_clinician_by_email_and_webhook(webhook, mailoutbox):
+    received, _ = webhook
+    draft = _crisis_request()
+    alert = CrisisAlert.objects.get(draft_request=draft)
+    assert crisis_alert_send(alert_id=alert.pk) is True
+    alert.refresh_from_db()
+    assert alert.email_sent_at and alert.webhook_sent_at
+    (mail,) = mailoutbox
+    assert mail.to == ["oncall@example.org"] and f"/review/{draft.pk}/" in mail.body
+    assert received[0]["event"] == "crisis_message" and received[0]["draft_request"] == draft.pk
+    # Neither channel quotes the patient.
+    assert "rope" not in mail.body + mail.subject + json.dumps(received)
+    assert AuditEvent.objects.filter(action="crisis.notify").count() == 2
+    # Nothing is sent twice.
+    assert crisis_alert_send(alert_id=alert.pk) is True
+    assert len(mailoutbox) == 1 and len(received) == 1
+
+
+def test_it_keeps_an_undelivered_alert_for_the_sweeper(webhook, mailoutbox):
+    received, status = webhook
+    status["code"] = 500
+    alert = CrisisAlert.objects.get(draft_request=_crisis_request())
+    assert crisis_alert_send(alert_id=alert.pk) is False
+    alert.refresh_from_db()
+    assert alert.email_sent_at and alert.webhook_sent_at is None and alert.last_error
+    assert workflow.crisis_alerts_resend() == [alert.pk]
+    status["code"] = 204
+    assert crisis_alert_send(alert_id=alert.pk) is True
+    assert workflow.crisis_alerts_resend() == [] and len(mailoutbox) == 1
+
+
+def test_it_raises_no_alert_for_routine_messages():
+    patient_message("Work was long today.")
+    assert not CrisisAlert.objects.exists()
+
+
+def test_it_shows_the_protocol_resources_and_unsafe_candidates_on_the_review_page(client, alice):
+    draft = _crisis_request()
+    client.force_login(alice)
+    page = client.get(f"/review/{draft.pk}/").content.decode()
+    assert 'class="banner-crisis"' in page and "988" in page
+    assert "Screened as Crisis" in page and "suicidal_intent" in page
+    assert page.count('data-flag="missing_crisis_resources"') == 1
+    assert 'name="confirm_without_resources"' in page
+
+
+def test_it_flags_a_crisis_reply_without_resources_before_approval(alice):
+    draft = _crisis_request()
+    bare = draft.candidates.get(position=1)
+    with pytest.raises(workflow.InvalidInput, match="none of the crisis resources"):
+        workflow.draft_request_decide(
+            request_id=draft.pk, user=alice, action="approve", candidate_id=bare.pk
+        )
+    decision = workflow.draft_request_decide(
+        request_id=draft.pk,
+        user=alice,
+        action="approve",
+        candidate_id=bare.pk,
+        confirm_without_resources=True,
+    )
+    assert decision.final_text == bare.text
+
+
+def test_it_accepts_the_finnish_resources_in_any_spacing(alice):
+    conversation, _ = workflow.conversation_start(locale="fi")
+    message = patient_message("Aion tappaa itseni tänään.", conversation=conversation)
+    draft = ready_request(["Soita MIELI:n kriisipuhelimeen 09-2525-0111 heti."], message=message)
+    workflow.draft_request_decide(
+        request_id=draft.pk, user=alice, action="approve", candidate_id=draft.candidates.get().pk
+    )
+    assert DraftRequest.objects.get(pk=draft.pk).status == "awaiting_signoff"
+
+
+def test_it_releases_a_crisis_reply_only_after_a_second_clinician_signs_off(alice, bob):
+    draft = _crisis_request()
+    chosen = draft.candidates.get(position=0)
+    decision = workflow.draft_request_decide(
+        request_id=draft.pk, user=alice, action="approve", candidate_id=chosen.pk
+    )
+    draft.refresh_from_db()
+    assert draft.status == "awaiting_signoff" and draft.claimed_by is None
+    assert not Message.objects.filter(role="clinician").exists()
+    # The release path itself refuses without a sign-off, whoever calls it.
+    with pytest.raises(workflow.ReleaseRefused, match="second clinician"):
+        workflow.reply_release(decision=decision)
+    with pytest.raises(workflow.Conflict, match="second clinician"):
+        workflow.draft_request_sign_off(request_id=draft.pk, user=alice)
+    with pytest.raises(workflow.Conflict, match="waits for a second"):
+        workflow.draft_request_decide(request_id=draft.pk, user=bob, action="write", text="Hi")
+    reply = workflow.draft_request_sign_off(request_id=draft.pk, user=bob)
+    assert reply.text == chosen.text
+    decision.refresh_from_db()
+    assert decision.reviewer == alice and decision.signed_off_by == bob
+    assert AuditEvent.objects.filter(action="decision.sign_off", actor=bob).exists()
+
+
+def test_it_redrafts_when_the_second_clinician_returns_the_decision(alice, bob, tmp_path):
+    draft = _crisis_request()
+    workflow.draft_request_decide(
+        request_id=draft.pk, user=alice, action="write", text=WITH_RESOURCES + " Stay."
+    )
+    fresh = workflow.draft_request_return(
+        request_id=draft.pk, user=bob, note="Ask whether they are safe right now."
+    )
+    assert DraftRequest.objects.get(pk=draft.pk).status == "returned"
+    assert fresh.status == "queued" and fresh.risk_level == "crisis"
+    assert fresh.steering_note == "Ask whether they are safe right now."
+    assert not Message.objects.filter(role="clinician").exists()
+    dataset_export(fmt="sft", out_dir=tmp_path / "sft")
+    assert (tmp_path / "sft" / "sft.jsonl").read_text() == ""
+
+
+def test_it_can_be_switched_off_by_the_site(alice, settings):
+    settings.COUNTERSIGN = {**settings.COUNTERSIGN, "CRISIS_SECOND_SIGNOFF": False}
+    draft = _crisis_request()
+    workflow.draft_request_decide(
+        request_id=draft.pk,
+        user=alice,
+        action="approve",
+        candidate_id=draft.candidates.get(position=0).pk,
+    )
+    assert Message.objects.get(role="clinician").decision.signed_off_by is None
+
+
+def test_it_signs_off_from_the_review_page(client, alice, bob):
+    draft = _crisis_request()
+    workflow.draft_request_decide(
+        request_id=draft.pk,
+        user=alice,
+        action="approve",
+        candidate_id=draft.candidates.get(position=0).pk,
+    )
+    draft.refresh_from_db()
+    client.force_login(alice)
+    page = client.get(f"/review/{draft.pk}/").content.decode()
+    assert "another clinician must sign it off" in page and 'value="sign_off"' not in page
+    client.force_login(bob)
+    page = client.get(f"/review/{draft.pk}/").content.decode()
+    assert 'value="sign_off"' in page and "Please call 988 now, or 911" in page
+    reply = client.post(
+        f"/review/{draft.pk}/decide/", {"action": "sign_off", "version": draft.version}
+    )
+    assert reply["Location"] == "/queue/"
+    assert Decision.objects.get().signed_off_by == bob

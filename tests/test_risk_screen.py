@@ -1,0 +1,140 @@
+"""Risk screening of every patient message: Finnish and English, negation, idioms, fail-safe."""
+
+from __future__ import annotations
+
+import json
+import time
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from reviewapp.models import AuditEvent, DraftRequest, Message
+from reviewapp.risk import screen
+from reviewapp.risk.screen import risk_screen, screen_text
+from tests.factories import patient_message
+
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        ("I'm going to kill myself tonight.", "crisis"),
+        ("Mä oon säästäny pillereitä koko kuukauden.", "crisis"),
+        ("Seison sillalla enkä tiedä mitä teen.", "crisis"),
+        ("I gave my cat to my neighbour. This is my last message.", "crisis"),
+        ("Ajattelen itsemurhaa joka päivä.", "crisis"),
+        ("Viiltelin juuri ranteita.", "crisis"),
+        ("im gonna kil myself", "crisis"),
+        ("I want to hurt him, I have a knife.", "crisis"),
+        ("i wish i could just not wake up", "elevated"),
+        ("Kukaan ei huomaisi jos mä katoisin.", "elevated"),
+        ("The urges to cut are back.", "elevated"),
+        ("Nothing will ever get better.", "elevated"),
+        ("This traffic is killing me.", "none"),
+        ("That cake was to die for!", "none"),
+        ("Kuolen nauruun tämän sarjan kanssa.", "none"),
+        ("Pitää tappaa aikaa ennen bussia.", "none"),
+        ("I watched a documentary about suicide prevention.", "none"),
+        ("I'm not suicidal, just exhausted.", "none"),
+        ("En halua kuolla, haluan vain levätä.", "none"),
+        ("My grandmother died last spring and I miss her.", "none"),
+    ],
+)
+def test_it_screens_hard_cases(text, level):
+    assert screen_text(text).level == level
+
+
+def test_it_says_which_rule_and_phrase_made_the_level():
+    result = screen_text("Honestly. I want to end my life, I have the pills ready.")
+    assert result.level == "crisis"
+    assert {"suicidal_intent", "suicide_means"} <= set(result.rule_names())
+    assert any(r["phrase"] == "want to end my life" for r in result.reasons)
+
+
+def test_it_negates_only_within_the_same_sentence():
+    assert screen_text("En jaksa enää. Mä lopetan tän kaiken tänään.").level == "crisis"
+    assert screen_text("I'm not okay. I want to die.").level == "crisis"
+
+
+def _labelled(name: str) -> list[dict]:
+    return [json.loads(line) for line in (DATA / name).read_text(encoding="utf-8").splitlines()]
+
+
+def test_the_evaluation_set_is_balanced_and_covers_every_level():
+    rows = _labelled("risk_eval.jsonl")
+    assert len(rows) >= 150
+    by_lang = {lang: [r for r in rows if r["lang"] == lang] for lang in ("fi", "en")}
+    assert len(by_lang["fi"]) == len(by_lang["en"])
+    for lang_rows in by_lang.values():
+        assert {r["level"] for r in lang_rows} == {"none", "elevated", "crisis"}
+
+
+@pytest.mark.parametrize("name", ["risk_eval.jsonl", "risk_heldout.jsonl"])
+def test_it_never_screens_a_labelled_risk_below_its_level_group(name):
+    """No crisis below crisis, no elevated below elevated, no ordinary message as crisis."""
+    misses = []
+    for row in _labelled(name):
+        got = screen_text(row["text"]).level
+        if (row["level"] == "crisis" and got != "crisis") or (
+            row["level"] == "elevated" and got == "none"
+        ):
+            misses.append((row["id"], row["level"], got))
+        if row["level"] == "none" and got == "crisis":
+            misses.append((row["id"], row["level"], got))
+    assert misses == []
+
+
+def test_it_fails_safe_to_elevated_on_an_error(monkeypatch, caplog):
+    def broken(text):
+        raise RuntimeError("the patient said: CANARY-TEXT")
+
+    monkeypatch.setattr(screen, "screen_text", broken)
+    result = risk_screen("I am fine, thanks.")
+    assert result.level == "elevated" and result.rule_names() == ["screening_error"]
+    assert "CANARY-TEXT" not in caplog.text and "RuntimeError" in caplog.text
+
+
+def test_it_fails_safe_to_elevated_when_too_slow(monkeypatch):
+    def slow(text):
+        time.sleep(0.5)
+        return screen.RiskScreen(level="none")
+
+    monkeypatch.setattr(screen, "screen_text", slow)
+    result = risk_screen("I am fine, thanks.", timeout_seconds=0.05)
+    assert result.level == "elevated" and result.rule_names() == ["screening_timeout"]
+
+
+@pytest.mark.django_db
+def test_it_screens_each_message_on_arrival_and_audits_rule_names_only():
+    message = patient_message("I have saved up pills and I'm ready to die.")
+    message.refresh_from_db()
+    assert message.risk_level == "crisis" and message.risk_reasons
+    draft = DraftRequest.objects.get(message=message)
+    assert draft.risk_level == "crisis" and draft.risk_rank == 0
+    event = AuditEvent.objects.get(action="message.receive", object_id=str(message.pk))
+    assert event.details["risk_level"] == "crisis"
+    assert "pills" not in json.dumps(event.details)
+    ordinary = patient_message("Work was busy today.")
+    assert Message.objects.get(pk=ordinary.pk).risk_level == "none"
+
+
+def test_the_command_speaks_json_lines_with_the_same_ids(monkeypatch):
+    lines = [
+        json.dumps({"id": 7, "text": "mä haluun kuolla", "lang": "fi"}),
+        json.dumps({"id": "b", "text": "Traffic is killing me"}),
+        "{not json",
+        json.dumps({"id": 9}),
+    ]
+    monkeypatch.setattr("sys.stdin", StringIO("\n".join(lines) + "\n"))
+    out, err = StringIO(), StringIO()
+    call_command("screen_risk", stdout=out, stderr=err)
+    answers = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert answers[0]["id"] == 7 and answers[0]["level"] == "crisis"
+    assert answers[0]["reasons"][0]["rule"] == "suicidal_intent"
+    assert answers[1] == {"id": "b", "level": "none", "reasons": []}
+    assert answers[2] == {"id": None, "error": "line 3: not valid JSON"}
+    assert answers[3] == {"id": 9, "error": "text must be a string"}
+    assert "2 line(s)" in err.getvalue()
