@@ -14,7 +14,7 @@ the last 48 hours. Candidates are not created (the queue page never reads
 them). The app runs under gunicorn, the project's pinned server, with
 ``--workers`` sync workers (default 2 x cores + 1, gunicorn's own rule of
 thumb) and the settings a deployment gets from the environment (DEBUG off,
-``DATABASE_CONN_MAX_AGE`` unset, i.e. a connection per request as shipped).
+``DATABASE_CONN_MAX_AGE`` unset, i.e. connections kept 60 s, as shipped).
 Measured: ``GET /queue/``, the full page a clinician opens.
 
 Label Studio: ``label-studio==1.23.2`` in its own virtualenv under
@@ -46,14 +46,27 @@ A new connection per request; anything but a 200 whose body holds items
 (``href="/review/`` rows; a non-empty ``"tasks"`` list) counts as an error. The
 load generator runs on the same machine as the servers and the database.
 
+Other work on a 2-core machine moves every figure. Before each row the script
+waits (``--wait-quiet``, up to 120 s by default) for the machine to be nearly
+idle, and it prints the share of CPU that other processes took during each
+row; a row with more than a few percent there should be measured again.
+
     .venv/bin/python bench/queue_page.py                      # full run
     .venv/bin/python bench/queue_page.py --requests 2000 --duration 5 --sequential 50
-    .venv/bin/python bench/queue_page.py --reuse              # keep seeded databases
+    .venv/bin/python bench/queue_page.py --reuse              # keep seeded databases (migrated)
+    .venv/bin/python bench/queue_page.py --reuse --skip-labelstudio --conn-max-age 60
 
-First run on the project machine (2 cores): about 3 minutes to install Label
-Studio, ~1.5 minutes to seed Countersign and ~1.5 minutes to set up Label Studio
-at 100,000, then ~1 minute of measurement per row. With ``--reuse`` and seeded
-databases the whole run takes ~5 minutes.
+``--reuse`` keeps a database that already holds ``--requests`` items and
+applies any new migrations to it (new columns take their defaults); after
+editing a migration that was already applied, run without ``--reuse``.
+``--ls-database sqlite`` puts Label Studio on its default SQLite file instead.
+
+Time on the project machine (2 cores) at 100,000, not counting waits for quiet:
+about 3 minutes to install Label Studio the first time, 1-1.5 minutes to
+migrate and seed Countersign, ~2 minutes to set up Label Studio (migrations,
+import), then ~40 s of measurement per row plus ~30 s to start each Label
+Studio server: 6-7 minutes in all after the install, ~4 minutes with
+``--reuse``. Servers, logs and setup output live under ``.bench/`` (git-ignored).
 
 The last line is ``queue/labelstudio throughput ratio: X.XX``.
 """
@@ -83,7 +96,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PROJECT_PY = ROOT / ".venv" / "bin" / "python"
 BENCH_DIR = ROOT / ".bench"
 LS_VENV = BENCH_DIR / "labelstudio"
-LS_DATA = BENCH_DIR / "labelstudio-data"
+LS_DATA = BENCH_DIR / "labelstudio-data"  # + "-sqlite" with --ls-database sqlite
 CS_STATE = BENCH_DIR / "countersign-state"
 LS_VERSION = "1.23.2"
 GUNICORN_VERSION = "23.0.0"  # the project's pin (pyproject.toml), also used for Label Studio
@@ -93,11 +106,13 @@ CS_DB = "countersign_bench"
 LS_DB = "labelstudio_bench"
 CS_USER, CS_PASSWORD = "bench-clinician", "bench-clinician-password"
 LS_USER, LS_PASSWORD = "bench@example.com", "bench-password-1"
-LS_TOKEN = "c0ffee00bench0000000000000000000000000000"  # 40 chars, DRF's token length
+LS_TOKEN = "c0ffee" + "0" * 34  # 40 characters: DRF token length
 LS_PROJECT = "countersign-bench"
 LS_PAGE_SIZE = 30
 IMPORT_CHUNK = 10_000
 WARMUP = 20
+WAIT_QUIET = [120.0]  # set from --wait-quiet
+LS_DATABASE = ["postgresql"]  # set from --ls-database
 
 MESSAGES = [
     "I can't sleep since I lost my job and I keep replaying everything.",
@@ -213,15 +228,17 @@ class Server:
         raise RuntimeError(f"{self.name} did not start (log {self.log_path}):\n{tail}")
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
+        # The whole group, even when its leader has already gone: workers may outlive it.
+        for sig in (signal.SIGTERM, signal.SIGKILL):
             try:
-                os.killpg(self.proc.pid, signal.SIGTERM)
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
+                os.killpg(self.proc.pid, sig)
             except ProcessLookupError:
-                pass
+                break
+            try:
+                self.proc.wait(timeout=15)
+                time.sleep(0.5)  # let the rest of the group follow its leader
+            except subprocess.TimeoutExpired:
+                continue
         self.log_file.close()
         if self in Server.running:
             Server.running.remove(self)
@@ -247,7 +264,7 @@ def fetch(port: int, path: str, headers: dict, timeout: float = 60) -> tuple[int
 # --- Countersign --------------------------------------------------------------
 
 
-def countersign_env() -> dict:
+def countersign_env(conn_max_age: int | None = None) -> dict:
     env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE",)}
     env.update(
         DATABASE_URL=f"{PG}/{CS_DB}",
@@ -257,8 +274,11 @@ def countersign_env() -> dict:
         COUNTERSIGN_STATE_DIR=str(CS_STATE),  # the filesystem broker's folders, not .demo/
         LOG_LEVEL="WARNING",
     )
-    for name in ("CELERY_BROKER_URL", "DATABASE_CONN_MAX_AGE"):
-        env.pop(name, None)
+    env.pop("CELERY_BROKER_URL", None)
+    if conn_max_age is not None:
+        env["DATABASE_CONN_MAX_AGE"] = str(conn_max_age)
+    else:
+        env.pop("DATABASE_CONN_MAX_AGE", None)
     return env
 
 
@@ -270,14 +290,16 @@ def countersign_prepare(n: int, reuse: bool) -> dict:
     env = countersign_env()
     if reuse and database_exists(CS_DB):
         try:
+            # Migrations added since the seeding apply to the kept rows (defaults).
+            countersign_django("migrate", env, "manage.py", "migrate", "--noinput", "-v0")
             status = json.loads(
                 countersign_django("status", env, __file__, "--_countersign-status")
             )
             if status["draft_requests"] == n and status["reviewer"]:
-                log(f"countersign: reusing {CS_DB} ({status})")
+                log(f"countersign: reusing {CS_DB}, migrated ({status})")
                 return status
         except RuntimeError as exc:
-            log(f"countersign: status check failed, reseeding ({str(exc)[-300:]})")
+            log(f"countersign: cannot reuse, reseeding ({str(exc)[-300:]})")
     started = time.monotonic()
     recreate_database(CS_DB)
     countersign_django("migrate", env, "manage.py", "migrate", "--noinput", "-v0")
@@ -330,6 +352,7 @@ def _countersign_seed(n: int) -> dict:
         return any(f.name == name for f in model._meta.get_fields())
 
     ai_drafted = {"ai_drafted": True} if has_field(Decision, "ai_drafted") else {}
+    message_risk = has_field(Message, "risk_level")
 
     # Historical timestamps: bulk_create would stamp every row "now".
     for model in (Conversation, Message, DraftRequest, Decision):
@@ -393,8 +416,9 @@ def _countersign_seed(n: int) -> dict:
                     role=Message.Role.PATIENT,
                     text=message_for(i),
                     created_at=created,
+                    **({"risk_level": risk} if message_risk else {}),
                 )
-                for i, (created, _, _) in enumerate(plan)
+                for i, (created, _, risk) in enumerate(plan)
             ],
             batch_size=batch,
         )
@@ -535,18 +559,18 @@ def ls_install() -> None:
     log(f"labelstudio: installed in {time.monotonic() - started:.0f} s")
 
 
+def ls_data_dir() -> Path:
+    return (
+        LS_DATA if LS_DATABASE[0] == "postgresql" else LS_DATA.with_name(LS_DATA.name + "-sqlite")
+    )
+
+
 def ls_env() -> dict:
     # A clean environment: Label Studio reads unprefixed names too (HOST, PORT,
     # USERNAME, PASSWORD, DEBUG ...), so nothing of the caller's may leak in.
     env = {k: os.environ[k] for k in ("PATH", "HOME", "LANG", "LC_ALL", "TZ") if k in os.environ}
     env.update(
-        DJANGO_DB="postgresql",
-        POSTGRE_NAME=LS_DB,
-        POSTGRE_USER="postgres",
-        POSTGRE_PASSWORD="unused-with-trust-auth",
-        POSTGRE_HOST="127.0.0.1",
-        POSTGRE_PORT="5432",
-        LABEL_STUDIO_BASE_DATA_DIR=str(LS_DATA),
+        LABEL_STUDIO_BASE_DATA_DIR=str(ls_data_dir()),
         DEBUG="false",
         LOG_LEVEL="WARNING",
         SENTRY_DSN="",
@@ -554,6 +578,17 @@ def ls_env() -> dict:
         LATEST_VERSION_CHECK="false",
         COLLECT_ANALYTICS="false",
     )
+    if LS_DATABASE[0] == "postgresql":
+        env.update(
+            DJANGO_DB="postgresql",
+            POSTGRE_NAME=LS_DB,
+            POSTGRE_USER="postgres",
+            POSTGRE_PASSWORD="unused-with-trust-auth",
+            POSTGRE_HOST="127.0.0.1",
+            POSTGRE_PORT="5432",
+        )
+    else:  # its default: a SQLite file in the data folder
+        env.update(DJANGO_DB="sqlite", DATABASE_NAME=str(ls_data_dir() / "label_studio.sqlite3"))
     return env
 
 
@@ -605,7 +640,12 @@ def ls_task_total(port: int, project_id: int) -> int:
 def ls_prepare(n: int, reuse: bool, port: int) -> tuple[Server, int]:
     """Returns the shipped server, running, and the project id with n tasks."""
     ls_install()
-    if reuse and database_exists(LS_DB):
+    exists = (
+        database_exists(LS_DB)
+        if LS_DATABASE[0] == "postgresql"
+        else (ls_data_dir() / "label_studio.sqlite3").exists()
+    )
+    if reuse and exists:
         server = None
         try:
             server = ls_start_shipped(port)
@@ -618,9 +658,10 @@ def ls_prepare(n: int, reuse: bool, port: int) -> tuple[Server, int]:
         if server:
             server.stop()
     started = time.monotonic()
-    recreate_database(LS_DB)
-    shutil.rmtree(LS_DATA, ignore_errors=True)
-    LS_DATA.mkdir(parents=True)
+    if LS_DATABASE[0] == "postgresql":
+        recreate_database(LS_DB)
+    shutil.rmtree(ls_data_dir(), ignore_errors=True)
+    ls_data_dir().mkdir(parents=True)
     init = [
         *("init", "-q", "--username", LS_USER, "--password", LS_PASSWORD),
         *("--user-token", LS_TOKEN, "--enable-legacy-api-token"),
@@ -657,8 +698,83 @@ def ls_prepare(n: int, reuse: bool, port: int) -> tuple[Server, int]:
 # --- measurement ----------------------------------------------------------------
 
 
+def cpu_busy(seconds: float = 3.0) -> float:
+    """Share of all cores busy over ``seconds`` (Linux /proc/stat; 0 elsewhere)."""
+
+    def sample():
+        with open("/proc/stat") as f:
+            values = [int(v) for v in f.readline().split()[1:]]
+        return sum(values), values[3] + values[4]  # total, idle + iowait
+
+    try:
+        total0, idle0 = sample()
+        time.sleep(seconds)
+        total1, idle1 = sample()
+    except OSError:
+        time.sleep(seconds)
+        return 0.0
+    return 1 - (idle1 - idle0) / max(1, total1 - total0)
+
+
+def wait_quiet(limit_s: float, threshold: float = 0.15) -> None:
+    """Wait (at most limit_s) until other work leaves the machine nearly idle."""
+    started = time.monotonic()
+    next_note = started
+    while limit_s > 0:
+        busy = cpu_busy()
+        if busy < threshold:
+            return
+        if time.monotonic() > started + limit_s:
+            log(f"machine still {busy:.0%} busy with other work; measuring anyway")
+            return
+        if time.monotonic() >= next_note:
+            log(f"machine {busy:.0%} busy with other work; waiting (up to {limit_s:g} s)")
+            next_note += 30
+
+
+class OtherWork:
+    """CPU seconds used during a row by processes that are not part of the benchmark.
+
+    Counts processes alive at the end of the row (one that ended during it is
+    missed); the benchmark's own are this process, the server's process group
+    and PostgreSQL backends of the bench databases. Linux only (reads /proc).
+    """
+
+    def __init__(self, server_pgid: int):
+        self.pgid = server_pgid
+        self.hz = os.sysconf("SC_CLK_TCK")
+        self.start = self.snapshot()
+        self.started = time.monotonic()
+
+    def snapshot(self) -> dict[int, float]:
+        cpu = {}
+        for entry in Path("/proc").iterdir() if Path("/proc/stat").exists() else []:
+            if not entry.name.isdigit():
+                continue
+            try:
+                stat = (entry / "stat").read_text()
+                cmdline = (entry / "cmdline").read_bytes()
+            except OSError:
+                continue
+            fields = stat[stat.rindex(")") + 2 :].split()
+            pid, pgrp = int(entry.name), int(fields[2])
+            if pid == os.getpid() or pgrp == self.pgid or b"_bench" in cmdline:
+                continue
+            cpu[pid] = (int(fields[11]) + int(fields[12])) / self.hz
+        return cpu
+
+    def share(self) -> float:
+        """Other work's CPU time as a share of all cores over the row."""
+        end = self.snapshot()
+        # A process started during the row used all its CPU time in it.
+        used = sum(seconds - self.start.get(pid, 0.0) for pid, seconds in end.items())
+        return used / ((time.monotonic() - self.started) * (os.cpu_count() or 1))
+
+
 def measure(name, server, port, path, headers, check, sequential, duration, clients) -> dict:
     """check(body) -> number of items on the page (0 = broken page)."""
+    wait_quiet(WAIT_QUIET[0])
+    other = OtherWork(server.proc.pid)
     items = []
     for _ in range(WARMUP):
         status, body, _ = fetch(port, path, headers)
@@ -699,7 +815,7 @@ def measure(name, server, port, path, headers, check, sequential, duration, clie
             errors[0] += bad
             finished[0] = max(finished[0], time.perf_counter())
 
-    threads = [threading.Thread(target=client) for _ in range(clients)]
+    threads = [threading.Thread(target=client, daemon=True) for _ in range(clients)]
     for t in threads:
         t.start()
     started = time.perf_counter()
@@ -719,6 +835,7 @@ def measure(name, server, port, path, headers, check, sequential, duration, clie
         "load_p95": percentile(latencies, 0.95) * 1000 if latencies else float("nan"),
         "errors": errors[0],
         "requests": len(latencies),
+        "other_work": other.share(),
     }
     rounded = {k: round(v, 2) if isinstance(v, float) else v for k, v in result.items()}
     log(f"{name}: {json.dumps(rounded)}")
@@ -749,6 +866,25 @@ def main() -> int:
         default=2 * (os.cpu_count() or 1) + 1,
         help="gunicorn sync workers (default 2 x cores + 1)",
     )
+    parser.add_argument(
+        "--conn-max-age",
+        type=int,
+        default=None,
+        help="Countersign DATABASE_CONN_MAX_AGE (default: unset, the shipped 60 s; 0 for a "
+        "connection per request)",
+    )
+    parser.add_argument(
+        "--wait-quiet",
+        type=float,
+        default=120,
+        help="before each row, wait up to this many seconds for other work to stop",
+    )
+    parser.add_argument(
+        "--ls-database",
+        choices=["postgresql", "sqlite"],
+        default="postgresql",
+        help="Label Studio's database (default PostgreSQL, like Countersign; sqlite: its default)",
+    )
     parser.add_argument("--skip-labelstudio", action="store_true")
     parser.add_argument(
         "--skip-ls-gunicorn",
@@ -772,6 +908,8 @@ def main() -> int:
         print(json.dumps(_countersign_status()))
         return 0
 
+    WAIT_QUIET[0] = args.wait_quiet
+    LS_DATABASE[0] = args.ls_database
     BENCH_DIR.mkdir(exist_ok=True)
     run_started = time.monotonic()
 
@@ -787,7 +925,7 @@ def main() -> int:
         server = Server(
             "countersign-gunicorn",
             gunicorn_cmd(ROOT / ".venv" / "bin" / "gunicorn", "reviewapp.wsgi", port, args.workers),
-            countersign_env(),
+            countersign_env(args.conn_max_age),
             ROOT,
             port,
         )
@@ -867,9 +1005,10 @@ def main() -> int:
 
     print()
     print(
-        f"{args.requests:,} items each side, PostgreSQL on 127.0.0.1, {os.cpu_count()} cores; "
+        f"{args.requests:,} items each side, {os.cpu_count()} cores; "
         f"{args.sequential} sequential requests, then {args.clients} clients x "
-        f"{args.duration:g} s; Label Studio {LS_VERSION}"
+        f"{args.duration:g} s; Countersign on PostgreSQL, Label Studio {LS_VERSION} on "
+        f"{'PostgreSQL' if args.ls_database == 'postgresql' else 'SQLite'}"
     )
     if "open" in results[0]:
         print(
@@ -891,6 +1030,8 @@ def main() -> int:
             f"{r['load_p95']:.0f} ms | {r['errors']} | {ratio} |"
         )
     print()
+    busy = ", ".join(f"{r['other_work']:.0%}" for r in results)
+    print(f"CPU taken by other work on the machine during each row: {busy}")
     print(f"total run time: {time.monotonic() - run_started:.0f} s")
     if base:
         print(f"queue/labelstudio throughput ratio: {results[0]['rps'] / base:.2f}")

@@ -76,11 +76,15 @@ if not envstr("DATABASE_URL") or not envstr("CELERY_BROKER_URL"):
 DATABASES = {
     "default": dj_database_url.parse(
         envstr("DATABASE_URL") or f"sqlite:///{STATE_DIR / 'db.sqlite3'}",
-        conn_max_age=envint("DATABASE_CONN_MAX_AGE", "0"),
+        # Kept open between requests: a new PostgreSQL connection costs about
+        # as much as drawing the whole queue page.
+        conn_max_age=envint("DATABASE_CONN_MAX_AGE", "60"),
+        conn_health_checks=True,
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+AUTHENTICATION_BACKENDS = ["reviewapp.auth_backend.SingleQueryModelBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
@@ -190,7 +194,8 @@ COUNTERSIGN = {
     },
     # Optional 1-5 scores a reviewer may give; an empty list switches rubrics off.
     "RUBRIC_ITEMS": envlist("RUBRIC_ITEMS", "empathy,safety,accuracy,cultural_fit"),
-    "QUEUE_PAGE_SIZE": envint("QUEUE_PAGE_SIZE", "50"),
+    # Rows on a queue page: the most urgent first, filters narrow the rest.
+    "QUEUE_PAGE_SIZE": envint("QUEUE_PAGE_SIZE", "30"),
     # An open review page renews its lease this often (well inside the lease).
     "LEASE_RENEW_SECONDS": envint("LEASE_RENEW_SECONDS", "60"),
     "ANNOTATION_MAX_ITEMS": envint("ANNOTATION_MAX_ITEMS", "5000"),

@@ -31,6 +31,14 @@ def _empty_broker():
     redis.Redis.from_url(settings.CELERY_BROKER_URL).flushdb()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Cached figures (the queue's counts) never leak from one test into the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture(scope="session")
 def tiny_llama(tmp_path_factory):
     """A random tiny Llama with SmolLM2's real tokenizer and chat template, and a LoRA adapter."""

@@ -34,7 +34,7 @@ def _waiting(minutes: int, *, risk: str = "none", locale: str = "en") -> DraftRe
 
 def _ids(user, **filters) -> list[int]:
     rows = queue_rows(user=user, filters=QueueFilters(**filters), now=timezone.now(), limit=50)
-    return [row.draft.pk for row in rows]
+    return [row.pk for row in rows]
 
 
 def test_it_puts_crisis_first_then_elevated_then_the_longest_waiting(alice):
@@ -91,7 +91,7 @@ def test_it_times_each_wait_against_its_risk_levels_target(alice, settings):
     late_crisis = _waiting(20, risk="crisis")
     routine = _waiting(20)
     rows = {
-        r.draft.pk: r
+        r.pk: r
         for r in queue_rows(user=alice, filters=QueueFilters(), now=timezone.now(), limit=10)
     }
     assert rows[late_crisis.pk].overdue and rows[late_crisis.pk].target_seconds == 15 * 60
@@ -147,3 +147,16 @@ def test_it_reads_one_page_of_rows_through_the_queue_index(alice):
         plan = items.explain()
         cursor.execute("RESET enable_seqscan")
     assert "review_queue_order" in plan and "Sort" not in plan.split("review_queue_order")[0]
+
+
+def test_it_escapes_what_it_prints_in_the_rows(alice_client, django_user_model):
+    from django.contrib.auth.models import Group
+
+    from reviewapp.roles import roles_sync
+
+    roles_sync()
+    odd = django_user_model.objects.create_user(username="<b>eve</b>", password="x")
+    odd.groups.add(Group.objects.get(name="clinician"))
+    workflow.draft_request_claim(request_id=_waiting(1).pk, user=odd)
+    page = alice_client.get("/queue/").content.decode()
+    assert "<b>eve</b>" not in page and "&lt;b&gt;eve&lt;/b&gt;" in page

@@ -26,6 +26,7 @@ from reviewapp.queue import QueueFilters, queue_counts, queue_rows, sla_minutes
 from reviewapp.risk.protocol import protocol, resources_for, resources_missing
 from reviewapp.views.access import optional_int, reviewer
 from reviewapp.views.diffs import render_diff
+from reviewapp.views.queue_html import queue_rows_html
 
 
 @require_GET
@@ -34,10 +35,12 @@ def queue(request: HttpRequest) -> HttpResponse:
     user = reviewer(request)
     now = timezone.now()
     filters = QueueFilters.from_query(request.GET)
+    rows = queue_rows(
+        user=user, filters=filters, now=now, limit=settings.COUNTERSIGN["QUEUE_PAGE_SIZE"]
+    )
     context = {
-        "rows": queue_rows(
-            user=user, filters=filters, now=now, limit=settings.COUNTERSIGN["QUEUE_PAGE_SIZE"]
-        ),
+        "rows": rows,
+        "rows_html": queue_rows_html(rows),
         "counts": queue_counts(now=now),
         "filters": filters,
         "now": now,
