@@ -43,8 +43,10 @@ services-check: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 
+# Connections are not kept between requests in tests: a kept one held by a
+# worker or live-server thread would stop the test database being dropped.
 test: $(STAMP) $(CHROMIUM) services-check lint
-	DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) \
+	DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) DATABASE_CONN_MAX_AGE=0 \
 		$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 clean:

@@ -22,6 +22,7 @@ from reviewapp.decision_input import (
     optional_note,
     rejection_reasons,
     rubric_scores,
+    verdict_text,
 )
 from reviewapp.errors import Conflict, InvalidInput
 from reviewapp.models import (
@@ -150,21 +151,12 @@ def annotation_record(
                 raise Conflict(_("You have already annotated this item."))
             if item.annotations.count() >= item.batch.annotators_per_item:
                 raise Conflict(_("This item already has all its annotations."))
-            candidate = None
-            final_text = ""
-            if action in (Action.APPROVE, Action.EDIT):
-                candidate = item.draft_request.candidates.filter(pk=candidate_id).first()
-                if candidate is None:
-                    raise InvalidInput(_("candidate_id must name one of this item's candidates."))
-                final_text = (
-                    candidate.text
-                    if action == Action.APPROVE
-                    else clean_text(text, what=_("Edited text"))
-                )
-            elif action == Action.WRITE:
-                final_text = clean_text(text, what=_("Written reply"))
-            elif action != Action.REJECT:
-                raise InvalidInput(_("Unknown action %(action)r.") % {"action": action})
+            final_text, candidate = verdict_text(
+                action=action,
+                candidates=item.draft_request.candidates,
+                candidate_id=candidate_id,
+                text=text,
+            )
             annotation = Annotation.objects.create(
                 item=item,
                 annotator=user,

@@ -94,3 +94,25 @@ def rubric_scores(scores: dict | None) -> dict[str, int]:
 def rubric_from_post(post) -> dict[str, str]:
     """The rubric fields of a submitted form, ``rubric_<item>``."""
     return {item: post.get(f"rubric_{item}", "") for item in rubric_items()}
+
+
+def verdict_text(
+    *, action: str, candidates, candidate_id: int | None, text: str | None
+) -> tuple[str, object | None]:
+    """The final text and chosen candidate of an approve, edit, write or reject.
+
+    Shared by clinicians' decisions and annotators' annotations; ``candidates``
+    is the candidate set's queryset. Reject chooses nothing and has no text.
+    """
+    if action in ("approve", "edit"):
+        candidate = candidates.filter(pk=candidate_id).first()
+        if candidate is None:
+            raise InvalidInput(_("candidate_id must name one of the candidates."))
+        if action == "approve":
+            return candidate.text, candidate
+        return clean_text(text, what=_("Edited text")), candidate
+    if action == "write":
+        return clean_text(text, what=_("Written reply")), None
+    if action == "reject":
+        return "", None
+    raise InvalidInput(_("Unknown action %(action)r.") % {"action": action})

@@ -26,6 +26,7 @@ from reviewapp.decision_input import (
     optional_note,
     rejection_reasons,
     rubric_scores,
+    verdict_text,
 )
 from reviewapp.errors import Conflict, InvalidInput, ReleaseRefused, WorkflowError
 from reviewapp.models import (
@@ -342,22 +343,13 @@ def draft_request_renew_lease(*, request_id: int, user) -> DraftRequest:
 def _decision_text_and_candidate(
     draft_request: DraftRequest, *, action: str, candidate_id: int | None, text: str | None
 ) -> tuple[str, Candidate | None]:
-    if action in (Action.APPROVE, Action.EDIT):
-        if draft_request.status != Status.READY:
-            raise Conflict(_("There are no candidates to choose from yet."))
-        candidate = draft_request.candidates.filter(pk=candidate_id).first()
-        if candidate is None:
-            raise InvalidInput(_("candidate_id must name one of this request's candidates."))
-        if action == Action.APPROVE:
-            return candidate.text, candidate
-        return clean_text(text, what=_("Edited text")), candidate
-    if action == Action.WRITE:
-        return clean_text(text, what=_("Written reply")), None
-    if action == Action.REJECT:
-        if draft_request.status != Status.READY:
-            raise Conflict(_("There are no candidates to reject yet."))
-        return "", None
-    raise InvalidInput(_("Unknown action %(action)r.") % {"action": action})
+    if action in (Action.APPROVE, Action.EDIT, Action.REJECT) and (
+        draft_request.status != Status.READY
+    ):
+        raise Conflict(_("There are no candidates to choose from yet."))
+    return verdict_text(
+        action=action, candidates=draft_request.candidates, candidate_id=candidate_id, text=text
+    )
 
 
 def _lock_for_decision(*, request_id: int, user, expected_version: int | None, now) -> DraftRequest:

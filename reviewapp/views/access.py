@@ -7,6 +7,13 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from reviewapp import roles, workflow
+from reviewapp.decision_input import (
+    REJECTION_REASONS,
+    RUBRIC_LABELS,
+    RUBRIC_SCORES,
+    rubric_from_post,
+    rubric_items,
+)
 
 
 def reviewer(request: HttpRequest):
@@ -37,3 +44,31 @@ def optional_int(value: str | None) -> int | None:
         return int(value) if value else None
     except ValueError:
         raise workflow.InvalidInput(_("A number was expected.")) from None
+
+
+def verdict_fields(post) -> dict:
+    """What the shared decision form submitted, for the action chosen.
+
+    Edit and write each have their own text box, and only a rejection reads
+    the reasons and note, so a field filled for another action is ignored.
+    """
+    action = post.get("action", "")
+    text_field = {"edit": "edit_text", "write": "own_text"}.get(action)
+    rejecting = action == "reject"
+    return {
+        "action": action,
+        "candidate_id": optional_int(post.get("candidate_id")),
+        "text": post.get(text_field) if text_field else None,
+        "reasons": post.getlist("reasons") if rejecting else [],
+        "note": post.get("note", "") if rejecting else "",
+        "rubric": rubric_from_post(post),
+    }
+
+
+def decision_form_context() -> dict:
+    """What the shared decision form lists: rejection reasons and this site's rubric."""
+    return {
+        "reasons": REJECTION_REASONS,
+        "rubric": [(item, RUBRIC_LABELS.get(item, item)) for item in rubric_items()],
+        "scores": RUBRIC_SCORES,
+    }

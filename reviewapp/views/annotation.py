@@ -13,16 +13,15 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from reviewapp import annotation, roles
 from reviewapp.annotation_import import parse_annotation_file
 from reviewapp.audit import audit_record
-from reviewapp.decision_input import (
-    REJECTION_REASONS,
-    RUBRIC_LABELS,
-    RUBRIC_SCORES,
-    rubric_from_post,
-    rubric_items,
-)
 from reviewapp.errors import WorkflowError
 from reviewapp.models import AnnotationBatch, AnnotationItem, ModelProfile
-from reviewapp.views.access import annotation_manager, annotator, optional_int
+from reviewapp.views.access import (
+    annotation_manager,
+    annotator,
+    decision_form_context,
+    optional_int,
+    verdict_fields,
+)
 from reviewapp.views.diffs import render_diff
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
@@ -121,18 +120,11 @@ def item(request: HttpRequest, item_id: int) -> HttpResponse:
         AnnotationItem.objects.select_related("batch", "draft_request__message"), pk=item_id
     )
     if request.method == "POST":
-        action = request.POST.get("action", "")
-        text_field = {"edit": "edit_text", "write": "own_text"}.get(action, "")
         try:
             annotation.annotation_record(
                 item_id=found.pk,
                 user=user,
-                action=action,
-                candidate_id=optional_int(request.POST.get("candidate_id")),
-                text=request.POST.get(text_field) if text_field else None,
-                reasons=request.POST.getlist("reasons") if action == "reject" else [],
-                note=request.POST.get("note", "") if action == "reject" else "",
-                rubric=rubric_from_post(request.POST),
+                **verdict_fields(request.POST),
                 request=request,
             )
         except WorkflowError as exc:
@@ -148,9 +140,7 @@ def item(request: HttpRequest, item_id: int) -> HttpResponse:
         "candidates": list(found.draft_request.candidates.all()),
         "done": found.annotations.filter(annotator=user).exists(),
         "ready": found.draft_request.status == found.draft_request.Status.READY,
-        "reasons": REJECTION_REASONS,
-        "rubric": [(key, RUBRIC_LABELS.get(key, key)) for key in rubric_items()],
-        "scores": RUBRIC_SCORES,
+        **decision_form_context(),
     }
     return render(request, "reviewapp/annotation_item.html", context)
 

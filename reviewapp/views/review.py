@@ -14,17 +14,15 @@ from django.views.decorators.http import require_GET, require_POST
 
 from reviewapp import workflow
 from reviewapp.audit import audit_record
-from reviewapp.decision_input import (
-    REJECTION_REASONS,
-    RUBRIC_LABELS,
-    RUBRIC_SCORES,
-    rubric_from_post,
-    rubric_items,
-)
 from reviewapp.models import Decision, DraftRequest, ModelProfile, RiskLevel
 from reviewapp.queue import QueueFilters, queue_counts, queue_rows, sla_minutes
 from reviewapp.risk.protocol import protocol, resources_for, resources_missing
-from reviewapp.views.access import optional_int, reviewer
+from reviewapp.views.access import (
+    decision_form_context,
+    optional_int,
+    reviewer,
+    verdict_fields,
+)
 from reviewapp.views.diffs import render_diff
 from reviewapp.views.queue_html import queue_rows_html
 
@@ -92,9 +90,7 @@ def review(request: HttpRequest, draft_id: int) -> HttpResponse:
             "decision"
         ),
         "candidates": candidates,
-        "reasons": REJECTION_REASONS,
-        "rubric": [(item, RUBRIC_LABELS.get(item, item)) for item in rubric_items()],
-        "scores": RUBRIC_SCORES,
+        **decision_form_context(),
         "is_open": draft.status in DraftRequest.OPEN_STATUSES,
         "held_by_other": draft.is_claimed_by_other(user, now),
         "held_by_me": draft.claimed_by_id == user.pk and draft.claim_expires_at > now,
@@ -196,16 +192,10 @@ def decide(request: HttpRequest, draft_id: int) -> HttpResponse:
             )
             messages.success(request, _("Fresh candidates are being drafted."))
             return redirect("review", draft_id=fresh.pk)
-        text_field = {"edit": "edit_text", "write": "own_text"}.get(action, "")
         decision = workflow.draft_request_decide(
             request_id=draft_id,
             user=user,
-            action=action,
-            candidate_id=optional_int(request.POST.get("candidate_id")),
-            text=request.POST.get(text_field) if text_field else None,
-            reasons=request.POST.getlist("reasons") if action == "reject" else [],
-            note=request.POST.get("note", "") if action == "reject" else "",
-            rubric=rubric_from_post(request.POST),
+            **verdict_fields(request.POST),
             expected_version=version,
             confirm_without_resources=request.POST.get("confirm_without_resources") == "1",
             request=request,
