@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.checks import Error, register
+from django.core.checks import Error, Warning, register
 
 
 @register()
@@ -32,6 +32,23 @@ def stale_cutoff_above_task_time_limit(app_configs, **kwargs):
                 f"STALE_REQUEST_SECONDS ({stale}s) must be above GENERATION_TIME_LIMIT "
                 f"({settings.CELERY_TASK_TIME_LIMIT}s).",
                 id="countersign.E002",
+            )
+        ]
+    return []
+
+
+@register(deploy=True)
+def crisis_alerts_have_somewhere_to_go(app_configs, **kwargs):
+    """A crisis message must reach the on-call clinician, not only the queue."""
+    if (
+        not settings.COUNTERSIGN["ON_CALL_EMAILS"]
+        and not settings.COUNTERSIGN["CRISIS_WEBHOOK_URL"]
+    ):
+        return [
+            Warning(
+                "No crisis alert channel: set ON_CALL_EMAILS and/or CRISIS_WEBHOOK_URL, or "
+                "crisis messages reach only the queue.",
+                id="countersign.W001",
             )
         ]
     return []

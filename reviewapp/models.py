@@ -421,6 +421,9 @@ class CrisisAlert(models.Model):
     email_sent_at = models.DateTimeField(null=True, blank=True)
     webhook_sent_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
+    # No second attempt before this: retries back off, and an attempt in flight
+    # is not started again by the sweeper.
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=100, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

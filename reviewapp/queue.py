@@ -59,7 +59,11 @@ class QueueFilters:
         if self.profile:
             items = items.filter(profile__name=self.profile)
         if self.language:
-            items = items.filter(message__conversation__locale=self.language)
+            # "fi" also finds "fi-fi": locales are stored lower-case with a hyphen.
+            items = items.filter(
+                Q(message__conversation__locale=self.language)
+                | Q(message__conversation__locale__startswith=f"{self.language}-")
+            )
         return items
 
     @property

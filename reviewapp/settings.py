@@ -198,10 +198,14 @@ COUNTERSIGN = {
     "QUEUE_PAGE_SIZE": envint("QUEUE_PAGE_SIZE", "30"),
     # An open review page renews its lease this often (well inside the lease).
     "LEASE_RENEW_SECONDS": envint("LEASE_RENEW_SECONDS", "60"),
+    # ... but for no longer than this from the claim; then the clinician claims again.
+    "LEASE_MAX_HOLD_SECONDS": envint("LEASE_MAX_HOLD_SECONDS", "3600"),
     "ANNOTATION_MAX_ITEMS": envint("ANNOTATION_MAX_ITEMS", "5000"),
     # --- safety ---
     # A screen slower than this answers "elevated" (fail safe) instead of waiting.
     "RISK_SCREEN_TIMEOUT_MS": envint("RISK_SCREEN_TIMEOUT_MS", "200"),
+    # A conversation screened elevated or crisis keeps that level this long.
+    "RISK_CARRY_HOURS": envint("RISK_CARRY_HOURS", "24"),
     # Releasing a reply to a crisis message needs a second clinician's sign-off.
     "CRISIS_SECOND_SIGNOFF": envbool("CRISIS_SECOND_SIGNOFF", "true"),
     # Who is told at once about a crisis message: e-mail addresses and a webhook.

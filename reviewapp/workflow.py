@@ -41,7 +41,7 @@ from reviewapp.models import (
     sha256_text,
 )
 from reviewapp.risk.protocol import resources_for, resources_missing
-from reviewapp.risk.screen import risk_screen
+from reviewapp.risk.screen import LEVEL_RANK, risk_screen, screen_text
 from reviewapp.tokens import hash_secret, new_secret
 from worker.dispatch import enqueue_crisis_alert, enqueue_generation
 from worker.generated import GeneratedCandidate
@@ -87,6 +87,9 @@ def default_profile() -> ModelProfile:
 def conversation_start(*, locale: str = "en", request=None) -> tuple[Conversation, str]:
     """Open a conversation; returns it and the patient's token (shown only once)."""
     token = new_secret()
+    # "fi_FI", "FI" and "fi-fi" are all Finnish: one spelling, so pages, filters
+    # and crisis resources all find it.
+    locale = (locale or "en").strip().lower().replace("_", "-")
     conversation = Conversation.objects.create(
         pseudonym=f"P-{random.SystemRandom().randrange(16**6):06X}",
         locale=locale,
@@ -98,27 +101,47 @@ def conversation_start(*, locale: str = "en", request=None) -> tuple[Conversatio
     return conversation, token
 
 
+def _conversation_risk(conversation: Conversation, since) -> str:
+    """The highest level any of the conversation's recent messages was screened at."""
+    levels = set(
+        Message.objects.filter(
+            conversation=conversation, role=Message.Role.PATIENT, created_at__gte=since
+        ).values_list("risk_level", flat=True)
+    )
+    return max(levels | {RiskLevel.NONE}, key=LEVEL_RANK.__getitem__)
+
+
 def message_receive(*, conversation: Conversation, text: str, request=None) -> Message:
     """Store a patient message and its draft request, then enqueue drafting after commit.
 
-    The message is committed before anything else can fail, so a broker
-    outage or a dead worker never loses it (the sweeper retries from here).
+    The message is screened first (fast, and failing safe), then committed
+    before anything else can fail, so a broker outage or a dead worker never
+    loses it (the sweeper retries from here). A conversation that was in crisis
+    recently stays in crisis: a follow-up "hello??" is no routine message.
     """
     text = clean_text(text, what=_("Message"))
-    screen = risk_screen(text, timeout_seconds=_setting("RISK_SCREEN_TIMEOUT_MS") / 1000)
+    screen = risk_screen(text)
     with transaction.atomic():
+        since = timezone.now() - timedelta(hours=_setting("RISK_CARRY_HOURS"))
+        carried = _conversation_risk(conversation, since)
+        level, reasons = screen.level, list(screen.reasons)
+        if LEVEL_RANK[carried] > LEVEL_RANK[level]:
+            level = carried
+            reasons.append(
+                {"rule": "earlier_message_in_conversation", "level": carried, "phrase": ""}
+            )
         message = Message.objects.create(
             conversation=conversation,
             role=Message.Role.PATIENT,
             text=text,
-            risk_level=screen.level,
-            risk_reasons=screen.reasons,
+            risk_level=level,
+            risk_reasons=reasons,
         )
         draft_request = DraftRequest.objects.create(
             message=message,
             profile=default_profile(),
             waiting_since=message.created_at,
-            risk_level=screen.level,
+            risk_level=level,
         )
         audit_record(
             action="message.receive",
@@ -127,14 +150,54 @@ def message_receive(*, conversation: Conversation, text: str, request=None) -> M
             request=request,
             draft_request=draft_request.pk,
             # Rule names only: the matched phrases quote the patient.
-            risk_level=screen.level,
-            risk_rules=screen.rule_names(),
+            risk_level=level,
+            risk_rules=sorted({r["rule"] for r in reasons}),
         )
         _enqueue_after_commit(draft_request)
         if screen.level == RiskLevel.CRISIS:
-            alert = CrisisAlert.objects.create(draft_request=draft_request)
-            transaction.on_commit(lambda: enqueue_crisis_alert(alert.pk))
+            _crisis_alert_create(draft_request)
     return message
+
+
+def _crisis_alert_create(draft_request: DraftRequest) -> None:
+    alert = CrisisAlert.objects.create(draft_request=draft_request)
+    transaction.on_commit(lambda: enqueue_crisis_alert(alert.pk))
+
+
+def message_rescreen(*, message_id: int) -> str:
+    """Screen again, without a time limit, a message whose screen fell back to elevated.
+
+    The worker calls this before drafting, so a time-out or an error on arrival
+    never leaves a crisis message handled as merely elevated for long.
+    """
+    with transaction.atomic():
+        message = Message.objects.select_for_update().get(pk=message_id)
+        fell_back = {r["rule"] for r in message.risk_reasons} & {
+            "screening_timeout",
+            "screening_error",
+        }
+        if not fell_back:
+            return message.risk_level
+        screen = screen_text(message.text)
+        reasons = [r for r in message.risk_reasons if r["rule"] not in fell_back]
+        message.risk_reasons = reasons + screen.reasons
+        if LEVEL_RANK[screen.level] > LEVEL_RANK[message.risk_level]:
+            message.risk_level = screen.level
+            for draft in message.draft_requests.filter(status__in=DraftRequest.OPEN_STATUSES):
+                draft.risk_level = screen.level
+                draft.version += 1
+                draft.save(update_fields=["risk_level", "version", "updated_at"])
+                if screen.level == RiskLevel.CRISIS and not hasattr(draft, "crisis_alert"):
+                    _crisis_alert_create(draft)
+        message.save(update_fields=["risk_level", "risk_reasons"])
+        audit_record(
+            action="message.rescreen",
+            actor_kind="worker",
+            obj=message,
+            risk_level=message.risk_level,
+            risk_rules=screen.rule_names(),
+        )
+    return message.risk_level
 
 
 def crisis_alerts_resend() -> list[int]:
@@ -295,22 +358,28 @@ def draft_request_claim(*, request_id: int, user, request=None) -> DraftRequest:
     require_reviewer(user)
     now = timezone.now()
     lease = timedelta(seconds=_setting("CLAIM_LEASE_SECONDS"))
-    claimed = DraftRequest.objects.filter(
-        Q(claimed_by__isnull=True) | Q(claimed_by=user) | Q(claim_expires_at__lte=now),
-        pk=request_id,
-        status__in=DraftRequest.OPEN_STATUSES,
-        purpose=DraftRequest.Purpose.REPLY,
-    ).update(
-        claimed_by=user,
-        claimed_at=now,
-        claim_expires_at=now + lease,
-        version=F("version") + 1,
-        updated_at=now,
+    claimed = (
+        DraftRequest.objects.filter(
+            Q(claimed_by__isnull=True) | Q(claimed_by=user) | Q(claim_expires_at__lte=now),
+            pk=request_id,
+            status__in=DraftRequest.OPEN_STATUSES,
+            purpose=DraftRequest.Purpose.REPLY,
+        )
+        .exclude(status=Status.AWAITING_SIGNOFF)
+        .update(
+            claimed_by=user,
+            claimed_at=now,
+            claim_expires_at=now + lease,
+            version=F("version") + 1,
+            updated_at=now,
+        )
     )
     draft_request = DraftRequest.objects.select_related("claimed_by").get(pk=request_id)
     if not claimed:
         if draft_request.status not in DraftRequest.OPEN_STATUSES:
             raise _status_conflict(draft_request)
+        if draft_request.status == Status.AWAITING_SIGNOFF:
+            raise Conflict(_("This request waits for a second clinician's sign-off, not a claim."))
         if draft_request.purpose != DraftRequest.Purpose.REPLY:
             raise InvalidInput(_("Annotation items are reviewed on the annotation desk."))
         raise _held_by(draft_request)
@@ -327,8 +396,14 @@ def draft_request_renew_lease(*, request_id: int, user) -> DraftRequest:
     """
     require_reviewer(user)
     now = timezone.now()
+    # An open tab renews for at most LEASE_MAX_HOLD_SECONDS: a forgotten page
+    # must not hold a patient's request (a crisis, say) for the whole shift.
+    held_since = now - timedelta(seconds=_setting("LEASE_MAX_HOLD_SECONDS"))
     renewed = DraftRequest.objects.filter(
-        pk=request_id, claimed_by=user, status__in=DraftRequest.OPEN_STATUSES
+        pk=request_id,
+        claimed_by=user,
+        status__in=DraftRequest.OPEN_STATUSES,
+        claimed_at__gt=held_since,
     ).update(claim_expires_at=now + timedelta(seconds=_setting("CLAIM_LEASE_SECONDS")))
     draft_request = DraftRequest.objects.select_related("claimed_by").get(pk=request_id)
     if not renewed:
@@ -336,6 +411,10 @@ def draft_request_renew_lease(*, request_id: int, user) -> DraftRequest:
             raise _status_conflict(draft_request)
         if draft_request.claimed_by_id is None:
             raise Conflict(_("Your claim on this request was released."))
+        if draft_request.claimed_by_id == user.pk:
+            raise Conflict(
+                _("You have held this request as long as a claim renews; claim it again to go on.")
+            )
         raise _held_by(draft_request)
     return draft_request
 
@@ -625,6 +704,8 @@ def reply_release(*, decision: Decision, request=None) -> Message:
     if not decision.text_matches_hash():
         raise ReleaseRefused(_("The text differs from the approved text."))
     require_reviewer(decision.reviewer)
+    if decision.draft_request.purpose != DraftRequest.Purpose.REPLY:
+        raise ReleaseRefused(_("Only a reply to a patient's message can be released."))
     if needs_second_signoff(decision.draft_request) and (
         decision.signed_off_by_id is None or decision.signed_off_by_id == decision.reviewer_id
     ):
@@ -649,5 +730,6 @@ def reply_release(*, decision: Decision, request=None) -> Message:
             request=request,
             decision=decision.pk,
             sha256=decision.final_text_sha256,
+            signed_off_by=decision.signed_off_by_id,
         )
     return reply

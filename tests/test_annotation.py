@@ -241,3 +241,21 @@ def test_it_drafts_imported_prompts_with_the_real_worker(sam, tiny_profile, cele
     )
     for item in batch.items.all():
         assert item.draft_request.candidates.count() == 3
+
+
+def test_the_release_path_itself_refuses_an_annotation_item(sam, ann):
+    """Even a decision forced onto an annotation request never reaches a conversation."""
+    from reviewapp.models import Decision, sha256_text
+
+    batch = _drafted(_batch(sam, k=1))
+    draft = batch.items.first().draft_request
+    decision = Decision(
+        draft_request=draft,
+        action="write",
+        final_text="x",
+        final_text_sha256=sha256_text("x"),
+        reviewer=sam,
+    )
+    with pytest.raises(workflow.ReleaseRefused, match="patient"):
+        workflow.reply_release(decision=decision)
+    assert not Message.objects.filter(role="clinician").exists()

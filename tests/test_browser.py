@@ -214,7 +214,8 @@ def test_it_shows_a_conflict_between_two_clinicians_in_both_browsers(
     claim_by_key(bob_page)
     assert DraftRequest.objects.get(pk=draft.pk).claimed_by == bob
 
-    # Alice comes back to her now stale page and approves.
+    # Alice comes back to her now stale page, chooses candidate 1 and approves.
+    alice_page.keyboard.press("1")
     alice_page.keyboard.press("a")
     alice_page.locator('main > .notice.error[role="alert"]').wait_for()
     notice = alice_page.locator('main > .notice.error[role="alert"]').inner_text()
@@ -339,6 +340,22 @@ def test_it_opens_and_closes_the_shortcut_help_with_the_keyboard(open_page, tiny
     help_dialog.wait_for(state="hidden")
     assert not page.evaluate("document.getElementById('help').open")
     assert page.url.endswith(f"/review/{draft.pk}/")
+
+
+def test_it_approves_only_a_candidate_chosen_on_the_page(open_page, tiny_profile, alice):
+    """A stray a on arrival releases nothing; an open edit is never dropped by a."""
+    draft = ready_for_review()
+    page = open_page(f"/review/{draft.pk}/", user=alice)
+    page.keyboard.press("a")
+    assert focused(page, 'input[data-candidate="1"]')
+    assert not Message.objects.filter(role=Message.Role.CLINICIAN).exists()
+    page.keyboard.press("e")
+    page.keyboard.type(" Extra words.")
+    page.keyboard.press("Escape")
+    page.keyboard.press("a")
+    assert page.locator("#panel-edit").evaluate("e => e.open")
+    assert focused(page, "#edit-text")
+    assert not Decision.objects.exists()
 
 
 def test_it_tabs_to_the_candidates_before_the_approve_button(open_page, tiny_profile, alice):

@@ -74,6 +74,8 @@ def test_it_keeps_an_undelivered_alert_for_the_sweeper(webhook, mailoutbox):
     assert crisis_alert_send(alert_id=alert.pk) is False
     alert.refresh_from_db()
     assert alert.email_sent_at and alert.webhook_sent_at is None and alert.last_error
+    assert workflow.crisis_alerts_resend() == []  # backing off
+    CrisisAlert.objects.filter(pk=alert.pk).update(next_attempt_at=alert.created_at)
     assert workflow.crisis_alerts_resend() == [alert.pk]
     status["code"] = 204
     assert crisis_alert_send(alert_id=alert.pk) is True
@@ -193,3 +195,85 @@ def test_it_signs_off_from_the_review_page(client, alice, bob):
     )
     assert reply["Location"] == "/queue/"
     assert Decision.objects.get().signed_off_by == bob
+
+
+def test_a_crisis_carries_to_the_conversations_next_message(alice):
+    crisis = patient_message(CRISIS_TEXT)
+    follow_up = patient_message("hello??", conversation=crisis.conversation)
+    draft = DraftRequest.objects.get(message=follow_up)
+    assert draft.risk_level == "crisis" and follow_up.risk_level == "crisis"
+    assert follow_up.risk_reasons[-1]["rule"] == "earlier_message_in_conversation"
+    # One alert per crisis message, not per follow-up.
+    assert CrisisAlert.objects.count() == 1
+
+
+def test_the_worker_rescreens_a_message_whose_screen_fell_back(monkeypatch):
+    from reviewapp.risk import screen
+
+    def broken(text):
+        raise RuntimeError("boom")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(screen, "screen_text", broken)
+        message = patient_message(CRISIS_TEXT)
+    assert message.risk_level == "elevated" and not CrisisAlert.objects.exists()
+    assert workflow.message_rescreen(message_id=message.pk) == "crisis"
+    draft = DraftRequest.objects.get(message=message)
+    assert draft.risk_level == "crisis" and CrisisAlert.objects.filter(draft_request=draft).exists()
+    message.refresh_from_db()
+    assert "screening_error" not in {r["rule"] for r in message.risk_reasons}
+    assert AuditEvent.objects.filter(action="message.rescreen").exists()
+
+
+def test_two_senders_never_send_one_alert_twice_and_retries_back_off(webhook, mailoutbox):
+    received, status = webhook
+    status["code"] = 500
+    alert = CrisisAlert.objects.get(draft_request=_crisis_request())
+    assert crisis_alert_send(alert_id=alert.pk) is False
+    # Too soon for another attempt: neither a sweep nor a second copy of the task sends.
+    assert workflow.crisis_alerts_resend() == []
+    assert crisis_alert_send(alert_id=alert.pk) is False
+    alert.refresh_from_db()
+    assert alert.attempts == 1 and len(received) == 1 and len(mailoutbox) == 1
+
+
+def test_the_overview_shows_alerts_never_delivered(client, sam, webhook):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    draft = _crisis_request()
+    CrisisAlert.objects.filter(draft_request=draft).update(
+        created_at=timezone.now() - timedelta(minutes=10), attempts=10, last_error="URLError"
+    )
+    client.force_login(sam)
+    page = client.get("/supervisor/").content.decode()
+    assert "not delivered to the on-call clinician" in page and "URLError" in page
+
+
+def test_it_warns_when_crisis_alerts_have_nowhere_to_go(settings):
+    from reviewapp.checks import crisis_alerts_have_somewhere_to_go
+
+    settings.COUNTERSIGN = {**settings.COUNTERSIGN, "ON_CALL_EMAILS": [], "CRISIS_WEBHOOK_URL": ""}
+    assert [w.id for w in crisis_alerts_have_somewhere_to_go(None)] == ["countersign.W001"]
+
+
+def test_a_request_awaiting_sign_off_cannot_be_claimed(alice, bob):
+    draft = _crisis_request()
+    workflow.draft_request_decide(
+        request_id=draft.pk,
+        user=alice,
+        action="approve",
+        candidate_id=draft.candidates.get(position=0).pk,
+    )
+    with pytest.raises(workflow.Conflict, match="sign-off, not a claim"):
+        workflow.draft_request_claim(request_id=draft.pk, user=bob)
+
+
+def test_it_finds_the_locales_resources_however_the_locale_is_spelled():
+    conversation, _ = workflow.conversation_start(locale="fi_FI")
+    assert conversation.locale == "fi-fi"
+    from reviewapp.risk.protocol import resources_for
+
+    assert resources_for("fi-fi")[0]["contact"] == "09 2525 0111"
+    assert resources_for("FI_fi")[0]["contact"] == "09 2525 0111"

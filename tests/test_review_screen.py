@@ -234,3 +234,16 @@ def test_it_reads_form_numbers_or_explains():
     assert optional_int("") is None and optional_int("7") == 7
     with pytest.raises(workflow.InvalidInput):
         optional_int("seven")
+
+
+def test_an_open_page_renews_a_claim_only_up_to_the_longest_hold(alice, settings):
+    settings.COUNTERSIGN = {**settings.COUNTERSIGN, "LEASE_MAX_HOLD_SECONDS": 600}
+    draft = ready_request()
+    workflow.draft_request_claim(request_id=draft.pk, user=alice)
+    DraftRequest.objects.filter(pk=draft.pk).update(
+        claimed_at=timezone.now() - timedelta(seconds=601)
+    )
+    with pytest.raises(workflow.Conflict, match="claim it again"):
+        workflow.draft_request_renew_lease(request_id=draft.pk, user=alice)
+    workflow.draft_request_claim(request_id=draft.pk, user=alice)
+    workflow.draft_request_renew_lease(request_id=draft.pk, user=alice)

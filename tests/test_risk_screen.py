@@ -138,3 +138,32 @@ def test_the_command_speaks_json_lines_with_the_same_ids(monkeypatch):
     assert answers[2] == {"id": None, "error": "line 3: not valid JSON"}
     assert answers[3] == {"id": 9, "error": "text must be a string"}
     assert "2 line(s)" in err.getvalue()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I can't stop thinking about killing myself",
+        "Don't worry, I took all the pills",
+        "No, I want to die",
+        "I'm not okay, I overdosed",
+        "I can't stop cutting myself right now",
+        "en jaksa, otin kaikki pillerit",
+        "ei mikään auta, haluan kuolla",
+        "en kestä enää, aion tappaa itseni",
+        "I failed my course again and I feel suicidal",
+        "I overdosed after the movie",
+        "I should call the helpline, I'm suicidal",
+        "Kurssi meni huonosti. Ajattelen itsemurhaa.",
+        "My research is going badly, I've been suicidal for weeks",
+    ],
+)
+def test_a_negation_or_a_topic_word_elsewhere_does_not_hide_a_crisis(text):
+    """Negation reaches only within its clause; a topic word only excuses talk about the topic."""
+    assert screen_text(text).level == "crisis"
+
+
+def test_it_screens_the_longest_message_in_time():
+    text = ("The bus was late again and work was long. " * 90)[:3900] + " I will kill myself."
+    assert len(text) <= 4000
+    assert risk_screen(text).level == "crisis"

@@ -38,6 +38,7 @@ def generate_candidates(self, request_id: int) -> str:
     draft_request = workflow.generation_start(request_id=request_id, task_id=self.request.id)
     if draft_request is None:
         return "skipped"
+    workflow.message_rescreen(message_id=draft_request.message_id)
     try:
         # Imported here: the engine pulls in torch, which the web process and
         # the prefork parent never need.

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import urllib.request
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -65,17 +66,36 @@ def _send_webhook(alert: CrisisAlert, pseudonym: str) -> None:
             raise OSError(f"webhook answered {response.status}")
 
 
+def _backoff(attempts: int) -> timedelta:
+    """30 s, 1 min, 2 min ... at most 30 min between attempts."""
+    return timedelta(seconds=min(30 * 2**attempts, 1800))
+
+
 def crisis_alert_send(*, alert_id: int) -> bool:
-    """Send what is still unsent of one alert; True once nothing is left to send."""
+    """Send what is still unsent of one alert; True once nothing is left to send.
+
+    An attempt is taken with a conditional update, so two copies of the task
+    (a redelivery, a sweep) never send the same alert twice at once, and an
+    attempt made too soon after the last is skipped.
+    """
     alert = CrisisAlert.objects.select_related("draft_request__message__conversation").get(
         pk=alert_id
     )
-    pseudonym = alert.draft_request.message.conversation.pseudonym
-    CrisisAlert.objects.filter(pk=alert.pk).update(attempts=F("attempts") + 1)
     channels = {
         "email_sent_at": (_settings("ON_CALL_EMAILS"), _send_email),
         "webhook_sent_at": (_settings("CRISIS_WEBHOOK_URL"), _send_webhook),
     }
+    if all(not configured or getattr(alert, f) for f, (configured, _) in channels.items()):
+        return True
+    now = timezone.now()
+    taken = (
+        CrisisAlert.objects.filter(pk=alert.pk, attempts=alert.attempts)
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        .update(attempts=F("attempts") + 1, next_attempt_at=now + _backoff(alert.attempts))
+    )
+    if not taken:
+        return False
+    pseudonym = alert.draft_request.message.conversation.pseudonym
     done = True
     for field, (configured, send) in channels.items():
         if not configured or getattr(alert, field):
@@ -97,11 +117,21 @@ def crisis_alert_send(*, alert_id: int) -> bool:
     return done
 
 
-def alerts_unsent():
-    """Alerts with a configured channel still unsent and attempts left."""
+def _unsent() -> Q:
     unsent = Q(pk__in=[])
     if _settings("ON_CALL_EMAILS"):
         unsent |= Q(email_sent_at__isnull=True)
     if _settings("CRISIS_WEBHOOK_URL"):
         unsent |= Q(webhook_sent_at__isnull=True)
-    return CrisisAlert.objects.filter(unsent, attempts__lt=_settings("MAX_ALERT_ATTEMPTS"))
+    return unsent
+
+
+def alerts_unsent():
+    """Alerts with a configured channel still unsent, due for an attempt, attempts left."""
+    due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=timezone.now())
+    return CrisisAlert.objects.filter(_unsent(), due, attempts__lt=_settings("MAX_ALERT_ATTEMPTS"))
+
+
+def alerts_undelivered(*, older_than: timedelta = timedelta(minutes=2)):
+    """Alerts still not delivered after a while, given up on or not: shown to supervisors."""
+    return CrisisAlert.objects.filter(_unsent(), created_at__lt=timezone.now() - older_than)

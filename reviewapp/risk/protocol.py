@@ -54,6 +54,7 @@ def protocol() -> dict:
 
 def resources_for(locale: str) -> list[dict]:
     locales = protocol()["locales"]
+    locale = locale.lower().replace("_", "-")
     return locales.get(locale) or locales.get(locale.split("-")[0]) or locales["en"]
 
 

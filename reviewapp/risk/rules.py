@@ -960,7 +960,60 @@ NEGATORS = frozenset(
     ]
 )
 # After one of these, an earlier negation no longer applies ("not today, but ...").
+# Clause boundaries: an earlier negation does not reach past these.
 CONTRAST = frozenset(
-    ["but", "however", "though", "although", "mutta", "vaikka", "silti", "kuitenkin"]
+    [
+        "but",
+        "however",
+        "though",
+        "although",
+        "and",
+        "so",
+        "because",
+        "mutta",
+        "vaikka",
+        "silti",
+        "kuitenkin",
+        "ja",
+        "joten",
+        "koska",
+        "että",
+        "et",
+    ]
 )
 NEGATION_REACH = 4
+# "I can't stop thinking about killing myself": a negated "stop" or "help" affirms.
+NOT_NEGATING = frozenset(["stop", "help", "lopettaa", "lopettamaan", "lakata", "olla"])
+
+# A rule naming the topic counts after one of these ("I feel suicidal after my course").
+FIRST_PERSON = frozenset(
+    [
+        "i",
+        "i'm",
+        "im",
+        "i've",
+        "ive",
+        "i'd",
+        "id",
+        "me",
+        "my",
+        "myself",
+        "mä",
+        "mää",
+        "minä",
+        "mun",
+        "minun",
+        "mulla",
+        "mulle",
+        "oon",
+        "olen",
+        "ajattelen",
+        "mietin",
+        "haluan",
+        "haluun",
+        "aion",
+        "tunnen",
+        "tunnun",
+    ]
+)
+FIRST_PERSON_REACH = 3

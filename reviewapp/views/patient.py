@@ -19,8 +19,9 @@ def chat(request: HttpRequest, token: str) -> HttpResponse:
     if conversation is None:
         raise Http404
     # The patient's page speaks the conversation's language.
-    if conversation.locale in dict(settings.LANGUAGES):
-        translation.activate(conversation.locale)
+    language = conversation.locale.split("-")[0]
+    if language in dict(settings.LANGUAGES):
+        translation.activate(language)
     error = None
     if request.method == "POST":
         try:

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET
 
 from reviewapp.models import Candidate, DraftRequest, RiskLevel, WorkerHeartbeat
 from reviewapp.queue import past_target, queue_counts, queue_items, sla_minutes
+from reviewapp.risk.alerts import alerts_undelivered
 from reviewapp.views.access import reviewer, supervisor
 from worker.post_filters import POST_FILTERS
 
@@ -63,6 +64,9 @@ def overview(request: HttpRequest) -> HttpResponse:
             for d in queue_items().filter(past_target(now))[:LIST_LIMIT]
         ],
         "crisis": queue_items().filter(risk_level=RiskLevel.CRISIS)[:LIST_LIMIT],
+        "undelivered_alerts": list(
+            alerts_undelivered().select_related("draft_request").order_by("created_at")[:LIST_LIMIT]
+        ),
         "flag_counts": _flag_counts(since=now - timedelta(days=FLAG_WINDOW_DAYS)),
         "flag_window_days": FLAG_WINDOW_DAYS,
         "status_counts": {

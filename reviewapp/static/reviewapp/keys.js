@@ -22,9 +22,19 @@
     var source = chosenCandidate();
     if (box && source && !box.dataset.dirty) {
       box.value = source.textContent;
+      box.dataset.from = source.dataset.candidateText;
       box.dispatchEvent(new Event("input", { bubbles: true }));
     }
   }
+
+  function editInProgress() {
+    var box = document.getElementById("edit-text");
+    return box && box.dataset.dirty ? box : null;
+  }
+
+  // "a" approves only a candidate the reviewer chose on this page (a stray key
+  // on arrival must not release candidate 1), and never while an edit is open.
+  var chosenHere = false;
 
   function openPanel(panel) {
     document.querySelectorAll("details.panel[open]").forEach(function (other) {
@@ -57,7 +67,20 @@
   }, true);
 
   document.addEventListener("change", function (event) {
-    if (event.target.name === "candidate_id") { prefillEdit(); }
+    if (event.target.name !== "candidate_id") { return; }
+    var box = editInProgress();
+    if (box && box.dataset.from !== event.target.value) {
+      // The edit belongs to the candidate it started from: switching would
+      // record it against another one.
+      if (!window.confirm(box.dataset.discardPrompt)) {
+        var origin = document.querySelector('input[name="candidate_id"][value="' + box.dataset.from + '"]');
+        if (origin) { origin.checked = true; }
+        return;
+      }
+      delete box.dataset.dirty;
+    }
+    chosenHere = true;
+    prefillEdit();
   });
 
   document.addEventListener("keydown", function (event) {
@@ -81,9 +104,17 @@
       return;
     }
     var target = document.querySelector('[data-key="' + CSS.escape(event.key) + '"]');
-    if (target) {
-      event.preventDefault();
-      activate(target);
+    if (!target) { return; }
+    event.preventDefault();
+    if (event.key === "a" && editInProgress()) {
+      openPanel(document.getElementById("panel-edit"));
+      return;
     }
+    if (event.key === "a" && !chosenHere) {
+      var first = document.querySelector('input[name="candidate_id"]');
+      if (first) { first.focus(); }
+      return;
+    }
+    activate(target);
   });
 })();
