@@ -80,7 +80,13 @@ def _csv_rows(text: str):
         raise InvalidInput(_("A CSV file needs a header row with a prompt column."))
     for data in reader:
         # The header is line 1; DictReader counts physical lines for multi-line cells.
-        yield reader.line_num, {k: v for k, v in data.items() if k is not None and v != ""}
+        if None in data:
+            # More cells than the header names: an unquoted comma in a prompt.
+            raise InvalidInput(
+                _("Line %(line)s has more fields than the header; quote text with commas.")
+                % {"line": reader.line_num}
+            )
+        yield reader.line_num, {k: v for k, v in data.items() if v != ""}
 
 
 def parse_annotation_file(content: bytes, *, filename: str) -> list[ImportRow]:

@@ -259,3 +259,8 @@ def test_the_release_path_itself_refuses_an_annotation_item(sam, ann):
     with pytest.raises(workflow.ReleaseRefused, match="patient"):
         workflow.reply_release(decision=decision)
     assert not Message.objects.filter(role="clinician").exists()
+
+
+def test_it_refuses_a_csv_row_with_more_fields_than_its_header():
+    with pytest.raises(workflow.InvalidInput, match="Line 2 has more fields"):
+        parse_annotation_file(b"prompt,id\nI feel sad, and tired,42\n", filename="x.csv")

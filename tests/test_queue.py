@@ -160,3 +160,10 @@ def test_it_escapes_what_it_prints_in_the_rows(alice_client, django_user_model):
     workflow.draft_request_claim(request_id=_waiting(1).pk, user=odd)
     page = alice_client.get("/queue/").content.decode()
     assert "<b>eve</b>" not in page and "&lt;b&gt;eve&lt;/b&gt;" in page
+
+
+def test_the_open_statuses_are_written_down_once():
+    """The partial index and unique constraint spell the open statuses out for the database."""
+    from reviewapp.models import OPEN_STATUS_VALUES
+
+    assert sorted(OPEN_STATUS_VALUES) == sorted(DraftRequest.OPEN_STATUSES)
