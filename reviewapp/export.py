@@ -29,7 +29,7 @@ from django.db.models import Prefetch, Q
 from django.utils import timezone
 
 from reviewapp.audit import audit_record
-from reviewapp.deid import DEID_VERSION, deidentify
+from reviewapp.deid import DEID_VERSION, Pseudonyms, deidentify
 from reviewapp.diff import edit_distance
 from reviewapp.models import Decision, DraftRequest, Message
 
@@ -84,8 +84,8 @@ def is_substantive_edit(original: str, final: str, min_edit_distance: float) -> 
     return edit_distance(original, final) >= min_edit_distance
 
 
-def _clean(text: str) -> str:
-    return deidentify(text)[0]
+def _clean(text: str, pseudonyms: Pseudonyms) -> str:
+    return deidentify(text, pseudonyms)[0]
 
 
 def _verdicts(draft: DraftRequest) -> list:
@@ -116,13 +116,20 @@ def example_for(message: Message, *, min_edit_distance: float) -> Example:
                 and is_substantive_edit(original, verdict.final_text, min_edit_distance)
             ):
                 rejected.append(original)
+    # One set of placeholders per example: "[NAME_1]" is the same person in the
+    # prompt, the chosen reply and the rejected ones.
+    pseudonyms = Pseudonyms()
+    prompt = [
+        {**turn, "content": _clean(turn["content"], pseudonyms)} for turn in message.history()
+    ]
     # The same text twice would be the same training signal counted twice, and
     # a text one reviewer chose is not taught as rejected because another did not.
-    chosen_clean = list(dict.fromkeys(_clean(text) for text in chosen))
+    chosen_clean = list(dict.fromkeys(_clean(text, pseudonyms) for text in chosen))
+    rejected_clean = dict.fromkeys(_clean(text, pseudonyms) for text in rejected)
     return Example(
-        prompt=[{**turn, "content": _clean(turn["content"])} for turn in message.history()],
+        prompt=prompt,
         chosen=chosen_clean,
-        rejected=[t for t in dict.fromkeys(_clean(t) for t in rejected) if t not in chosen_clean],
+        rejected=[text for text in rejected_clean if text not in chosen_clean],
     )
 
 

@@ -164,7 +164,7 @@ def test_it_removes_structured_identifiers_from_everything_it_writes(alice, tiny
         "+358 40 765 4321",
     ):
         assert identifier not in written
-    for placeholder in ("[PHONE]", "[EMAIL]", "[HETU]", "[SSN]", "[URL]"):
+    for placeholder in ("[PHONE_1]", "[EMAIL_1]", "[HETU_1]", "[SSN_1]", "[URL_1]"):
         assert placeholder in written
 
 
