@@ -29,6 +29,7 @@ from django.db.models import Prefetch, Q
 from django.utils import timezone
 
 from reviewapp.audit import audit_record
+from reviewapp.curation import ExportFilters, prompt_fingerprint, split_of
 from reviewapp.deid import DEID_VERSION, Pseudonyms, deidentify
 from reviewapp.diff import edit_distance
 from reviewapp.models import Decision, DraftRequest, Message
@@ -157,44 +158,134 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def dataset_export(
-    *, fmt: str, out_dir: Path, min_edit_distance: float = DEFAULT_MIN_EDIT_DISTANCE, actor=None
-) -> dict:
-    """Write ``<fmt>.jsonl`` and ``manifest.json`` into a new or empty ``out_dir``.
+def _code_version() -> str:
+    """The commit the code was exported from, when it runs from a git checkout."""
+    head = Path(__file__).resolve().parent.parent / ".git" / "HEAD"
+    try:
+        ref = head.read_text().strip()
+        if ref.startswith("ref: "):
+            return (head.parent / ref[5:]).read_text().strip()[:12]
+        return ref[:12]
+    except OSError:
+        return "unknown"
 
-    Rows are streamed to disk message by message, read in pk-ordered batches.
+
+def dataset_export(
+    *,
+    fmt: str,
+    out_dir: Path,
+    min_edit_distance: float = DEFAULT_MIN_EDIT_DISTANCE,
+    filters: ExportFilters | None = None,
+    validation_percent: int = 0,
+    actor=None,
+) -> dict:
+    """Write ``<fmt>.jsonl`` (and ``<fmt>.validation.jsonl``), a manifest and a dataset card
+    into a new or empty ``out_dir``: an immutable snapshot.
+
+    Rows are streamed to disk message by message, read in pk-ordered batches;
+    what is held in memory is one fingerprint per prompt, for the duplicates.
     """
     if fmt not in FORMATS:
         raise ValueError(f"format must be one of {', '.join(FORMATS)}")
+    if not 0 <= validation_percent <= 50:
+        raise ValueError("validation_percent must be between 0 and 50")
+    filters = filters or ExportFilters()
     out_dir.mkdir(parents=True, exist_ok=True)
     if any(out_dir.iterdir()):
         raise FileExistsError(f"{out_dir} is not empty; an export is never written over another")
     build_rows = ROW_BUILDERS[fmt]
-    data_path = out_dir / f"{fmt}.jsonl"
+    paths = {"train": out_dir / f"{fmt}.jsonl"}
+    if validation_percent:
+        paths["validation"] = out_dir / f"{fmt}.validation.jsonl"
     counts: Counter[str] = Counter()
-    with data_path.open("w", encoding="utf-8") as f:
-        for message in decided_messages().iterator(chunk_size=BATCH_SIZE):
+    seen_prompts: set[str] = set()
+    files = {split: path.open("w", encoding="utf-8") for split, path in paths.items()}
+    try:
+        messages = filters.apply(decided_messages()).select_related("conversation")
+        for message in messages.iterator(chunk_size=BATCH_SIZE):
+            example = example_for(message, min_edit_distance=min_edit_distance)
+            fingerprint = prompt_fingerprint(example.prompt)
+            if fingerprint in seen_prompts:
+                counts["duplicate_prompts_collapsed"] += 1
+                continue
+            seen_prompts.add(fingerprint)
             counts["messages"] += 1
-            for row in build_rows(example_for(message, min_edit_distance=min_edit_distance)):
-                f.write(json.dumps(row, ensure_ascii=False) + "\n")
-                counts["rows"] += 1
+            split = split_of(message.conversation_id, validation_percent)
+            language = message.conversation.locale.split("-")[0]
+            for row in build_rows(example):
+                files[split].write(json.dumps(row, ensure_ascii=False) + "\n")
+                counts[f"rows.{split}"] += 1
+                counts[f"language.{language}"] += 1
                 if fmt == "kto":
                     counts["desirable" if row["label"] else "undesirable"] += 1
+    finally:
+        for f in files.values():
+            f.close()
     manifest = {
         "format": fmt,
+        "snapshot": f"{fmt}-{timezone.now():%Y%m%dT%H%M%SZ}",
         "created_at": timezone.now().isoformat(),
-        "filters": {"min_edit_distance": min_edit_distance},
+        "filters": {"min_edit_distance": min_edit_distance, **filters.as_manifest()},
+        "validation_percent": validation_percent,
         "counts": dict(counts),
-        "files": {data_path.name: {"sha256": _sha256(data_path), "rows": counts["rows"]}},
+        "files": {
+            path.name: {"sha256": _sha256(path), "rows": counts[f"rows.{split}"]}
+            for split, path in paths.items()
+        },
         "deidentification": DEID_VERSION,
+        "code_version": _code_version(),
     }
     (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    (out_dir / "README.md").write_text(dataset_card(manifest))
     audit_record(
         action="export.create",
         actor=actor,
         actor_kind="user" if actor else "cli",
         format=fmt,
         counts=dict(counts),
-        sha256=manifest["files"][data_path.name]["sha256"],
+        sha256=manifest["files"][paths["train"].name]["sha256"],
     )
     return manifest
+
+
+def dataset_card(manifest: dict) -> str:
+    """A README for the snapshot: what it holds, how it was made, how to load it."""
+    counts = manifest["counts"]
+    lines = [
+        f"# Countersign {manifest['format'].upper()} snapshot {manifest['snapshot']}",
+        "",
+        "Clinician-reviewed replies from supervised mental-health support, de-identified "
+        f"({manifest['deidentification']}), in the format TRL reads for "
+        f"{manifest['format'].upper()}. Exported {manifest['created_at']} from code "
+        f"{manifest['code_version']}.",
+        "",
+        "## Files",
+        "",
+        *(
+            f"- `{name}`: {meta['rows']} rows, sha256 `{meta['sha256']}`"
+            for name, meta in manifest["files"].items()
+        ),
+        "",
+        "## Statistics",
+        "",
+        *(f"- {key}: {value}" for key, value in sorted(counts.items())),
+        "",
+        "## How it was chosen",
+        "",
+        *(f"- {key}: {value}" for key, value in manifest["filters"].items()),
+        f"- validation share: {manifest['validation_percent']}% of conversations "
+        "(split by conversation; a conversation is never split)",
+        "- prompts differing only in case, punctuation or spacing are kept once",
+        "",
+        "## Loading",
+        "",
+        "```python",
+        "from datasets import load_dataset",
+        f'load_dataset("json", data_files="{next(iter(manifest["files"]))}")',
+        "```",
+        "",
+        "Every text passed de-identification; identifiers are typed placeholders "
+        "(`[NAME_1]`, `[PHONE_1]`), numbered consistently within each example.",
+        "",
+    ]
+    return "\n".join(lines)

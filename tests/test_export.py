@@ -117,7 +117,13 @@ def test_it_labels_kto_rows(decided, tmp_path):
         ("Write for me.", "Written by the clinician.", True),
     ]
     manifest = json.loads((tmp_path / "manifest.json").read_text())
-    assert manifest["counts"] == {"messages": 6, "rows": 9, "desirable": 5, "undesirable": 4}
+    assert manifest["counts"] == {
+        "messages": 6,
+        "rows.train": 9,
+        "language.en": 9,
+        "desirable": 5,
+        "undesirable": 4,
+    }
 
 
 def test_it_uses_the_conversation_so_far_as_the_prompt(alice, tiny_profile, tmp_path):

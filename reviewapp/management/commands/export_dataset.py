@@ -1,16 +1,20 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from reviewapp.curation import ExportFilters
+from reviewapp.errors import InvalidInput
 from reviewapp.export import DEFAULT_MIN_EDIT_DISTANCE, FORMATS, dataset_export
 
 
 class Command(BaseCommand):
     help = (
-        "Export de-identified clinician decisions as TRL JSONL (SFT, DPO or KTO) with a manifest."
+        "Export de-identified clinician decisions as TRL JSONL (SFT, DPO or KTO): an immutable "
+        "snapshot with a manifest and a dataset card."
     )
 
     def add_arguments(self, parser):
@@ -22,12 +26,42 @@ class Command(BaseCommand):
             default=DEFAULT_MIN_EDIT_DISTANCE,
             help="normalised edit distance from which an edit's original counts as rejected",
         )
+        parser.add_argument("--since", type=date.fromisoformat, help="YYYY-MM-DD, inclusive")
+        parser.add_argument("--until", type=date.fromisoformat, help="YYYY-MM-DD, inclusive")
+        parser.add_argument("--profile", default="", help="profile name")
+        parser.add_argument("--profile-version", type=int)
+        parser.add_argument("--reviewer", default="", help="username of the reviewer")
+        parser.add_argument("--reason", default="", help="a rejection reason key")
+        parser.add_argument("--language", default="", help="e.g. fi or en")
+        parser.add_argument("--risk-level", default="", help="none, elevated or crisis")
+        parser.add_argument(
+            "--validation",
+            type=int,
+            default=0,
+            help="percent of conversations (0-50) written to the validation file",
+        )
 
-    def handle(self, *args, format: str, out: Path, min_edit_distance: float, **options):
-        if not 0 <= min_edit_distance <= 1:
+    def handle(self, *args, **options):
+        if not 0 <= options["min_edit_distance"] <= 1:
             raise CommandError("--min-edit-distance must be between 0 and 1.")
         try:
-            manifest = dataset_export(fmt=format, out_dir=out, min_edit_distance=min_edit_distance)
-        except FileExistsError as exc:
+            filters = ExportFilters(
+                since=options["since"],
+                until=options["until"],
+                profile=options["profile"],
+                profile_version=options["profile_version"],
+                reviewer=options["reviewer"],
+                reason=options["reason"],
+                language=options["language"],
+                risk_level=options["risk_level"],
+            )
+            manifest = dataset_export(
+                fmt=options["format"],
+                out_dir=options["out"],
+                min_edit_distance=options["min_edit_distance"],
+                filters=filters,
+                validation_percent=options["validation"],
+            )
+        except (FileExistsError, InvalidInput, ValueError) as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(json.dumps(manifest["counts"]))

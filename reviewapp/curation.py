@@ -1,0 +1,92 @@
+"""Choosing what goes into an export: filters, near-duplicate prompts, train/validation split.
+
+Filters narrow the decided messages (date range, profile and version, reviewer,
+rejection reason, language, risk level). Prompts that differ only in case,
+punctuation or spacing are kept once. The split is by conversation, decided by
+a hash of its id, so a conversation is never split and stays on its side in
+every later export.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import asdict, dataclass
+from datetime import date
+
+from django.db.models import Q, QuerySet
+
+from reviewapp.decision_input import REJECTION_REASONS
+from reviewapp.errors import InvalidInput
+from reviewapp.models import RiskLevel
+
+
+@dataclass(frozen=True)
+class ExportFilters:
+    since: date | None = None
+    until: date | None = None
+    profile: str = ""
+    profile_version: int | None = None
+    reviewer: str = ""
+    reason: str = ""
+    language: str = ""
+    risk_level: str = ""
+
+    def __post_init__(self) -> None:
+        if self.reason and self.reason not in REJECTION_REASONS:
+            raise InvalidInput("reason must be one of: " + ", ".join(REJECTION_REASONS))
+        if self.risk_level and self.risk_level not in RiskLevel.values:
+            raise InvalidInput("risk level must be one of: " + ", ".join(RiskLevel.values))
+        if self.since and self.until and self.since > self.until:
+            raise InvalidInput("since must not be after until")
+
+    def apply(self, messages: QuerySet) -> QuerySet:
+        if self.since:
+            messages = messages.filter(created_at__date__gte=self.since)
+        if self.until:
+            messages = messages.filter(created_at__date__lte=self.until)
+        if self.profile:
+            messages = messages.filter(draft_requests__profile__name=self.profile)
+        if self.profile_version is not None:
+            messages = messages.filter(draft_requests__profile__version=self.profile_version)
+        if self.reviewer:
+            messages = messages.filter(
+                Q(draft_requests__decision__reviewer__username=self.reviewer)
+                | Q(draft_requests__annotation_item__annotations__annotator__username=self.reviewer)
+            )
+        if self.reason:
+            messages = messages.filter(
+                Q(draft_requests__decision__reasons__contains=[self.reason])
+                | Q(draft_requests__annotation_item__annotations__reasons__contains=[self.reason])
+            )
+        if self.language:
+            messages = messages.filter(
+                Q(conversation__locale=self.language)
+                | Q(conversation__locale__startswith=f"{self.language}-")
+            )
+        if self.risk_level:
+            messages = messages.filter(risk_level=self.risk_level)
+        return messages.distinct()
+
+    def as_manifest(self) -> dict:
+        return {k: str(v) if isinstance(v, date) else v for k, v in asdict(self).items() if v}
+
+
+def split_of(conversation_id, validation_percent: int) -> str:
+    """ "train" or "validation", the same for every message of a conversation, every time."""
+    bucket = int(hashlib.sha256(str(conversation_id).encode()).hexdigest()[:8], 16) % 100
+    return "validation" if bucket < validation_percent else "train"
+
+
+_NOT_WORDS = re.compile(r"[\W_]+")
+_APOSTROPHES = re.compile(r"['’]")
+
+
+def _words(text: str) -> str:
+    return _NOT_WORDS.sub(" ", _APOSTROPHES.sub("", text.casefold()))
+
+
+def prompt_fingerprint(prompt: list[dict[str, str]]) -> str:
+    """Two prompts with the same words in the same order are one prompt."""
+    text = "\n".join(f"{turn['role']}:{_words(turn['content'])}" for turn in prompt)
+    return hashlib.sha256(" ".join(text.split()).encode()).hexdigest()

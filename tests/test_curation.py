@@ -1,0 +1,120 @@
+"""Curated exports: filters, duplicates kept once, a split by conversation, manifest and card."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from reviewapp import workflow
+from reviewapp.curation import ExportFilters, split_of
+from reviewapp.export import dataset_export
+from tests.factories import patient_message, ready_request
+
+pytestmark = pytest.mark.django_db
+
+
+def _released(user, text, *, locale="en", conversation=None, reply="A reply.") -> None:
+    if conversation is None:
+        conversation, _ = workflow.conversation_start(locale=locale)
+    draft = ready_request([reply], message=patient_message(text, conversation=conversation))
+    workflow.draft_request_decide(
+        request_id=draft.pk, user=user, action="approve", candidate_id=draft.candidates.get().pk
+    )
+
+
+def _rows(path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+def _prompts(out, fmt="sft") -> list[str]:
+    return [r["messages"][-2]["content"] for r in _rows(out / f"{fmt}.jsonl")]
+
+
+def test_it_filters_by_language_risk_and_reviewer(alice, bob, tmp_path):
+    _released(alice, "Work is heavy.", locale="en")
+    _released(bob, "Työ painaa.", locale="fi-fi")
+    _released(alice, "I have a rope and will end my life tonight.", reply="Call 988 now.")
+    dataset_export(fmt="sft", out_dir=tmp_path / "fi", filters=ExportFilters(language="fi"))
+    assert _prompts(tmp_path / "fi") == ["Työ painaa."]
+    dataset_export(fmt="sft", out_dir=tmp_path / "bob", filters=ExportFilters(reviewer="bob"))
+    assert _prompts(tmp_path / "bob") == ["Työ painaa."]
+
+
+def test_it_filters_by_rejection_reason(alice, tmp_path):
+    draft = ready_request(["Too long a reply."], message=patient_message("Keep it short."))
+    workflow.draft_request_decide(
+        request_id=draft.pk, user=alice, action="reject", reasons=["too_long"]
+    )
+    _released(alice, "Something else.")
+    manifest = dataset_export(
+        fmt="kto", out_dir=tmp_path / "kto", filters=ExportFilters(reason="too_long")
+    )
+    rows = _rows(tmp_path / "kto" / "kto.jsonl")
+    assert [r["completion"][0]["content"] for r in rows] == ["Too long a reply."]
+    assert manifest["filters"]["reason"] == "too_long"
+
+
+def test_it_keeps_a_prompt_once_whatever_its_case_and_punctuation(alice, tmp_path):
+    _released(alice, "I can't sleep.")
+    _released(alice, "i cant sleep!!")
+    _released(alice, "Something else.")
+    manifest = dataset_export(fmt="sft", out_dir=tmp_path)
+    assert _prompts(tmp_path) == ["I can't sleep.", "Something else."]
+    assert manifest["counts"]["duplicate_prompts_collapsed"] == 1
+
+
+def test_it_never_splits_a_conversation_between_train_and_validation(alice, tmp_path):
+    conversations = [workflow.conversation_start()[0] for _ in range(12)]
+    for n, conversation in enumerate(conversations):
+        _released(alice, f"First message {n}.", conversation=conversation)
+        _released(alice, f"Second message {n}.", conversation=conversation)
+    manifest = dataset_export(fmt="sft", out_dir=tmp_path, validation_percent=50)
+    train, validation = _rows(tmp_path / "sft.jsonl"), _rows(tmp_path / "sft.validation.jsonl")
+    assert train and validation and len(train) + len(validation) == 24
+
+    def numbers(rows):
+        return {r["messages"][-2]["content"].split()[-1] for r in rows}
+
+    assert not numbers(train) & numbers(validation)
+    assert {split_of(c.pk, 50) for c in conversations} == {"train", "validation"}
+    assert set(manifest["files"]) == {"sft.jsonl", "sft.validation.jsonl"}
+
+
+def test_it_writes_a_manifest_and_a_dataset_card_for_each_snapshot(alice, tmp_path):
+    _released(alice, "Work is heavy.")
+    _released(alice, "Työ painaa.", locale="fi")
+    manifest = dataset_export(fmt="sft", out_dir=tmp_path, validation_percent=10)
+    on_disk = json.loads((tmp_path / "manifest.json").read_text())
+    assert on_disk == manifest
+    for name, meta in manifest["files"].items():
+        assert meta["sha256"] == hashlib.sha256((tmp_path / name).read_bytes()).hexdigest()
+    assert manifest["counts"]["language.en"] == 1 and manifest["counts"]["language.fi"] == 1
+    assert manifest["code_version"] and manifest["deidentification"].startswith("rules-2")
+    card = (tmp_path / "README.md").read_text()
+    assert manifest["snapshot"] in card and "sha256" in card and "language.fi: 1" in card
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--reason", "rude"], "reason must be one of"),
+        (["--risk-level", "high"], "risk level must be one of"),
+        (["--since", "2026-02-01", "--until", "2026-01-01"], "since must not be after"),
+        (["--validation", "80"], "between 0 and 50"),
+    ],
+)
+def test_the_command_explains_bad_options(tmp_path, args, message):
+    with pytest.raises(CommandError, match=message):
+        call_command(
+            "export_dataset",
+            "--format",
+            "sft",
+            "--out",
+            str(tmp_path / "x"),
+            *args,
+            stdout=StringIO(),
+        )
