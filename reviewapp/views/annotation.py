@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from reviewapp import annotation, roles
+from reviewapp.agreement import batch_agreement
 from reviewapp.annotation_import import parse_annotation_file
 from reviewapp.audit import audit_record
 from reviewapp.errors import WorkflowError
@@ -96,7 +97,11 @@ def batch_detail(request: HttpRequest, batch_id: int) -> HttpResponse:
     return render(
         request,
         "reviewapp/annotation_batch.html",
-        {"batch": batch, "progress": annotation.batch_progress(batch)},
+        {
+            "batch": batch,
+            "progress": annotation.batch_progress(batch),
+            "agreement": batch_agreement(batch),
+        },
     )
 
 
