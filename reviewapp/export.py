@@ -158,6 +158,36 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+EXTRA_FORMATS = ("parquet", "arrow")
+
+
+def _converted(jsonl_paths, also: tuple[str, ...]) -> dict[str, tuple[Path, int]]:
+    """Parquet files and ``datasets.Dataset.save_to_disk`` folders beside the JSONL.
+
+    ``datasets`` reads the JSONL in Arrow blocks, so memory stays flat; its cache
+    goes to a temporary folder that is removed afterwards.
+    """
+    import tempfile
+
+    import datasets  # heavy: imported only when asked for
+
+    written = {}
+    with tempfile.TemporaryDirectory() as cache:
+        for path in jsonl_paths:
+            stem = path.name.removesuffix(".jsonl")
+            table = datasets.Dataset.from_json(str(path), cache_dir=cache)
+            if "parquet" in also:
+                target = path.parent / f"{stem}.parquet"
+                table.to_parquet(str(target))
+                written[target.name] = (target, table.num_rows)
+            if "arrow" in also:
+                folder = path.parent / f"{stem}.dataset"
+                table.save_to_disk(str(folder))
+                for file in sorted(folder.iterdir()):
+                    written[f"{folder.name}/{file.name}"] = (file, table.num_rows)
+    return written
+
+
 def _code_version() -> str:
     """The commit the code was exported from, when it runs from a git checkout."""
     head = Path(__file__).resolve().parent.parent / ".git" / "HEAD"
@@ -177,6 +207,7 @@ def dataset_export(
     min_edit_distance: float = DEFAULT_MIN_EDIT_DISTANCE,
     filters: ExportFilters | None = None,
     validation_percent: int = 0,
+    also: tuple[str, ...] = (),
     actor=None,
 ) -> dict:
     """Write ``<fmt>.jsonl`` (and ``<fmt>.validation.jsonl``), a manifest and a dataset card
@@ -189,6 +220,8 @@ def dataset_export(
         raise ValueError(f"format must be one of {', '.join(FORMATS)}")
     if not 0 <= validation_percent <= 50:
         raise ValueError("validation_percent must be between 0 and 50")
+    if set(also) - set(EXTRA_FORMATS):
+        raise ValueError(f"also must be among {', '.join(EXTRA_FORMATS)}")
     filters = filters or ExportFilters()
     out_dir.mkdir(parents=True, exist_ok=True)
     if any(out_dir.iterdir()):
@@ -221,6 +254,9 @@ def dataset_export(
     finally:
         for f in files.values():
             f.close()
+    written = {path.name: (path, counts[f"rows.{split}"]) for split, path in paths.items()}
+    if also:
+        written.update(_converted(paths.values(), also))
     manifest = {
         "format": fmt,
         "snapshot": f"{fmt}-{timezone.now():%Y%m%dT%H%M%SZ}",
@@ -229,8 +265,7 @@ def dataset_export(
         "validation_percent": validation_percent,
         "counts": dict(counts),
         "files": {
-            path.name: {"sha256": _sha256(path), "rows": counts[f"rows.{split}"]}
-            for split, path in paths.items()
+            name: {"sha256": _sha256(path), "rows": rows} for name, (path, rows) in written.items()
         },
         "deidentification": DEID_VERSION,
         "code_version": _code_version(),

@@ -118,3 +118,19 @@ def test_the_command_explains_bad_options(tmp_path, args, message):
             *args,
             stdout=StringIO(),
         )
+
+
+def test_it_also_writes_parquet_and_a_datasets_folder_that_load_back(alice, tmp_path):
+    import datasets
+
+    _released(alice, "Work is heavy.", reply="That sounds like a lot.")
+    _released(alice, "Työ painaa.", locale="fi", reply="Kerro lisää.")
+    manifest = dataset_export(fmt="sft", out_dir=tmp_path, also=("parquet", "arrow"))
+    jsonl = _rows(tmp_path / "sft.jsonl")
+    from_parquet = datasets.Dataset.from_parquet(str(tmp_path / "sft.parquet"))
+    from_disk = datasets.load_from_disk(str(tmp_path / "sft.dataset"))
+    assert from_parquet.to_list() == jsonl == from_disk.to_list()
+    assert manifest["files"]["sft.parquet"]["rows"] == 2
+    assert any(name.startswith("sft.dataset/") for name in manifest["files"])
+    for name, meta in manifest["files"].items():
+        assert meta["sha256"] == hashlib.sha256((tmp_path / name).read_bytes()).hexdigest()

@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from reviewapp.curation import ExportFilters
 from reviewapp.errors import InvalidInput
-from reviewapp.export import DEFAULT_MIN_EDIT_DISTANCE, FORMATS, dataset_export
+from reviewapp.export import DEFAULT_MIN_EDIT_DISTANCE, EXTRA_FORMATS, FORMATS, dataset_export
 
 
 class Command(BaseCommand):
@@ -34,6 +34,13 @@ class Command(BaseCommand):
         parser.add_argument("--reason", default="", help="a rejection reason key")
         parser.add_argument("--language", default="", help="e.g. fi or en")
         parser.add_argument("--risk-level", default="", help="none, elevated or crisis")
+        parser.add_argument(
+            "--also",
+            action="append",
+            choices=EXTRA_FORMATS,
+            default=[],
+            help="also write Parquet and/or a datasets save_to_disk folder (repeatable)",
+        )
         parser.add_argument(
             "--validation",
             type=int,
@@ -61,6 +68,7 @@ class Command(BaseCommand):
                 min_edit_distance=options["min_edit_distance"],
                 filters=filters,
                 validation_percent=options["validation"],
+                also=tuple(options["also"]),
             )
         except (FileExistsError, InvalidInput, ValueError) as exc:
             raise CommandError(str(exc)) from None
