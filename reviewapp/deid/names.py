@@ -270,7 +270,6 @@ _CASE_ENDINGS = sorted(
     reverse=True,
 )
 _WORD = re.compile(r"[A-ZÅÄÖ](?:'[A-Z])?[a-zåäöéü]+(?:-[A-ZÅÄÖ][a-zåäöéü]+)?")
-_SENTENCE_START = re.compile(r"(?:^|[.!?:]\s+|\n\s*|[\"'“(]\s*)$")
 # "Dr. Patel", "tri Virtanen": a title's full stop does not start a sentence, and
 # the word after a title is a name.
 _AFTER_TITLE = re.compile(r"\b(?:Dr|Mr|Mrs|Ms|Miss|Prof|Rev|tri|rva|hra|nti|prof)\.?\s+$")
@@ -378,17 +377,26 @@ def _undo_gradation(stem: str) -> list[str]:
     return candidates
 
 
+def _starts_sentence(text: str, start: int) -> bool:
+    index = start - 1
+    while index >= 0 and text[index] in " \t\"'“(":
+        index -= 1
+    return index < 0 or text[index] in ".!?:\n"
+
+
 def find_names(text: str) -> list[Entity]:
     found: list[Entity] = []
     previous_end, previous_was_name = -1, False
     for match in _WORD.finditer(text):
         word = match.group()
-        before = text[: match.start()]
+        # Only the few characters before the word decide these; a whole-prefix
+        # search per word made long texts quadratic.
+        before = text[max(0, match.start() - 12) : match.start()]
         if _AFTER_SAINT.search(before):
             previous_was_name = False
             continue
         after_title = bool(_AFTER_TITLE.search(before))
-        start_of_sentence = not after_title and bool(_SENTENCE_START.search(before))
+        start_of_sentence = not after_title and _starts_sentence(text, match.start())
         base = base_form(word)
         if base in NEVER_NAMES:
             base = None
