@@ -55,9 +55,12 @@ class ExportFilters:
                 | Q(draft_requests__annotation_item__annotations__annotator__username=self.reviewer)
             )
         if self.reason:
+            # Reasons are taxonomy keys, none inside another with its quotes, so a
+            # text match on '"key"' is exact, and works on SQLite (the demo) too.
+            quoted = f'"{self.reason}"'
             messages = messages.filter(
-                Q(draft_requests__decision__reasons__contains=[self.reason])
-                | Q(draft_requests__annotation_item__annotations__reasons__contains=[self.reason])
+                Q(draft_requests__decision__reasons__icontains=quoted)
+                | Q(draft_requests__annotation_item__annotations__reasons__icontains=quoted)
             )
         if self.language:
             messages = messages.filter(

@@ -73,3 +73,23 @@ def test_it_counts_candidate_flags_over_the_last_week(client, sam):
     page = client.get("/supervisor/").content.decode()
     row = page.split('data-check="unkeepable_promise"')[1].split("</tr>")[0]
     assert "<td>1</td>" in row and "50.0%" in row
+
+
+def test_it_counts_the_same_flags_where_the_database_cannot_look_into_json(monkeypatch):
+    """The demo's SQLite path counts in Python and must agree with PostgreSQL's query."""
+    from django.db import connection
+    from django.utils import timezone
+
+    from reviewapp import workflow
+    from reviewapp.views.supervisor import _flag_counts
+    from tests.factories import candidate
+
+    draft = patient_message().draft_requests.get()
+    workflow.generation_start(request_id=draft.pk, task_id="t")
+    flagged = replace(candidate("I'm always here."), flags=[{"filter": "unkeepable_promise"}])
+    workflow.candidates_store(request_id=draft.pk, candidates=[flagged, candidate("Fine.")])
+    since = timezone.now() - timedelta(days=1)
+    in_postgres = _flag_counts(since=since)
+    monkeypatch.setattr(connection, "vendor", "sqlite")
+    assert _flag_counts(since=since) == in_postgres
+    assert {r["name"]: r["count"] for r in in_postgres}["unkeepable_promise"] == 1

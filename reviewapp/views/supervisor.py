@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.db import connection
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -23,14 +25,28 @@ FLAG_WINDOW_DAYS = 7
 
 
 def _flag_counts(*, since) -> list[dict]:
-    """How often each candidate check fired, in one query over recent candidates."""
-    counts = Candidate.objects.filter(created_at__gte=since).aggregate(
-        total=Count("pk"),
-        **{
-            name: Count("pk", filter=Q(flags__contains=[{"filter": name}])) for name in POST_FILTERS
-        },
-    )
-    total = counts.pop("total")
+    """How often each candidate check fired on recent candidates.
+
+    One aggregate query on PostgreSQL; SQLite (the demo's database) cannot look
+    inside JSON arrays, so there the flags are counted here.
+    """
+    recent = Candidate.objects.filter(created_at__gte=since)
+    if connection.vendor == "postgresql":
+        counts = recent.aggregate(
+            total=Count("pk"),
+            **{
+                name: Count("pk", filter=Q(flags__contains=[{"filter": name}]))
+                for name in POST_FILTERS
+            },
+        )
+        total = counts.pop("total")
+    else:
+        counted: Counter[str] = Counter()
+        total = 0
+        for flags in recent.values_list("flags", flat=True).iterator():
+            total += 1
+            counted.update({flag.get("filter") for flag in flags or []})
+        counts = {name: counted[name] for name in POST_FILTERS}
     return [
         {
             "name": name,
