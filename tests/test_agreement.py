@@ -43,6 +43,7 @@ def test_it_computes_krippendorffs_alpha_and_lists_disagreements(client, sam, an
     client.force_login(sam)
     page = client.get(f"/annotation/{batch.pk}/").content.decode()
     assert "0.55" in page and "empathy 1–5" in page
+    assert "<title>Sleep set · Countersign</title>" in page and page.count("To adjudicate") == 1
 
 
 def test_it_says_nothing_where_there_is_nothing_to_compare(sam, ann):
