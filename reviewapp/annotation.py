@@ -19,9 +19,7 @@ from reviewapp.annotation_import import ImportRow
 from reviewapp.audit import audit_record
 from reviewapp.decision_input import (
     clean_text,
-    optional_note,
-    rejection_reasons,
-    rubric_scores,
+    verdict_extras,
     verdict_text,
 )
 from reviewapp.errors import Conflict, InvalidInput
@@ -135,9 +133,7 @@ def annotation_record(
     request=None,
 ) -> Annotation:
     require(user, roles.ANNOTATE)
-    reasons = rejection_reasons(reasons, rejecting=action == Action.REJECT)
-    note = optional_note(note)
-    scores = rubric_scores(rubric)
+    reasons, note, scores = verdict_extras(action=action, reasons=reasons, note=note, rubric=rubric)
     try:
         with transaction.atomic():
             item = (

@@ -69,6 +69,17 @@ def rejection_reasons(reasons: list[str] | None, *, rejecting: bool) -> list[str
     return reasons
 
 
+def verdict_extras(
+    *, action: str, reasons: list[str] | None, note: str | None, rubric: dict | None
+) -> tuple[list[str], str, dict[str, int]]:
+    """The reasons, note and rubric scores that come with any verdict, checked together."""
+    return (
+        rejection_reasons(reasons, rejecting=action == "reject"),
+        optional_note(note),
+        rubric_scores(rubric),
+    )
+
+
 def rubric_items() -> list[str]:
     return list(settings.COUNTERSIGN["RUBRIC_ITEMS"])
 

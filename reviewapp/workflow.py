@@ -24,8 +24,7 @@ from reviewapp.decision_input import (
     REJECTION_REASONS,
     clean_text,
     optional_note,
-    rejection_reasons,
-    rubric_scores,
+    verdict_extras,
     verdict_text,
 )
 from reviewapp.errors import Conflict, InvalidInput, ReleaseRefused, WorkflowError
@@ -477,9 +476,7 @@ def draft_request_decide(
     sign-off where the site asks for one.
     """
     require_reviewer(user)
-    reasons = rejection_reasons(reasons, rejecting=action == Action.REJECT)
-    note = optional_note(note)
-    scores = rubric_scores(rubric)
+    reasons, note, scores = verdict_extras(action=action, reasons=reasons, note=note, rubric=rubric)
     now = timezone.now()
     try:
         with transaction.atomic():
