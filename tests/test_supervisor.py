@@ -49,6 +49,7 @@ def test_it_shows_holders_late_items_and_crisis_items(client, sam, alice):
     assert f"#{on_time.pk}<" not in late_part
     assert "<td>alice</td>" in held_part and "7 min" in held_part
     assert "3 open" in page and "1 crisis" in page and "1 past target" in page
+    assert "<li>Queued: 3</li>" in page and "<li>Ready for review: 0</li>" in page
 
 
 def test_it_refreshes_live_as_a_fragment(client, sam):

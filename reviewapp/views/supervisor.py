@@ -58,6 +58,14 @@ def _flag_counts(*, since) -> list[dict]:
     ]
 
 
+def _status_counts() -> dict[str, int]:
+    """Open requests per status, every open status listed, in one query."""
+    counted = dict(
+        DraftRequest.objects.for_review().values_list("status").annotate(n=Count("pk")).order_by()
+    )
+    return {status.label: counted.get(status, 0) for status in DraftRequest.OPEN_STATUSES}
+
+
 @require_GET
 @login_required
 def overview(request: HttpRequest) -> HttpResponse:
@@ -85,10 +93,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         ),
         "flag_counts": _flag_counts(since=now - timedelta(days=FLAG_WINDOW_DAYS)),
         "flag_window_days": FLAG_WINDOW_DAYS,
-        "status_counts": {
-            status.label: DraftRequest.objects.for_review().filter(status=status).count()
-            for status in DraftRequest.OPEN_STATUSES
-        },
+        "status_counts": _status_counts(),
     }
     template = "reviewapp/_overview_live.html" if request.htmx else "reviewapp/overview.html"
     return render(request, template, context)
