@@ -8,6 +8,7 @@ its annotators' verdicts differ or a rubric item's scores are two or more apart.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 import krippendorff
@@ -19,11 +20,24 @@ from reviewapp.models import Annotation, AnnotationBatch
 DISAGREEMENT_SPREAD = 2
 
 
+def verdict_key(action: str, candidate_position: int | None) -> str:
+    """What a reviewer decided, comparable across the reviewers of one item."""
+    if action in ("approve", "edit") and candidate_position is not None:
+        return f"{action} {candidate_position + 1}"
+    return action
+
+
 def verdict_of(annotation: Annotation) -> str:
-    """What an annotator decided, comparable across annotators of one item."""
-    if annotation.action in ("approve", "edit") and annotation.candidate is not None:
-        return f"{annotation.action} {annotation.candidate.position + 1}"
-    return annotation.action
+    candidate = annotation.candidate
+    return verdict_key(annotation.action, candidate.position if candidate else None)
+
+
+def item_agreement(verdict_keys: list[str]) -> float | None:
+    """The share of an item's reviewers who gave its most common verdict (``verdict_key``);
+    None for a single verdict, which has nothing to agree with."""
+    if len(verdict_keys) < 2:
+        return None
+    return Counter(verdict_keys).most_common(1)[0][1] / len(verdict_keys)
 
 
 @dataclass(frozen=True)

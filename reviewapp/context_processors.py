@@ -12,4 +12,5 @@ def roles_context(request) -> dict:
         "can_supervise": roles.user_can(user, roles.SUPERVISE),
         "can_annotate": roles.user_can(user, roles.ANNOTATE),
         "can_manage_annotation": roles.user_can(user, roles.MANAGE_ANNOTATION),
+        "can_export": roles.user_can(user, roles.EXPORT),
     }

@@ -1,7 +1,8 @@
 """Choosing what goes into an export: filters, near-duplicate prompts, train/validation split.
 
 Filters narrow the decided messages (date range, profile and version, reviewer,
-rejection reason, language, risk level). Prompts that differ only in case,
+rejection reason, language, risk level) and, where two or more reviewers gave a
+verdict on one item, keep it only when enough of them agree. Prompts that differ only in case,
 punctuation or spacing are kept once. The split is by conversation, decided by
 a hash of its id, so a conversation is never split and stays on its side in
 every later export.
@@ -16,6 +17,7 @@ from datetime import date
 
 from django.db.models import Q, QuerySet
 
+from reviewapp.agreement import item_agreement
 from reviewapp.decision_input import REJECTION_REASONS
 from reviewapp.errors import InvalidInput
 from reviewapp.models import RiskLevel
@@ -31,8 +33,13 @@ class ExportFilters:
     reason: str = ""
     language: str = ""
     risk_level: str = ""
+    # The share of an item's reviewers (two or more) who must give its most common
+    # verdict; an item with one verdict has nothing to agree with and passes.
+    min_agreement: float | None = None
 
     def __post_init__(self) -> None:
+        if self.min_agreement is not None and not 0 <= self.min_agreement <= 1:
+            raise InvalidInput("agreement must be between 0 and 1")
         if self.reason and self.reason not in REJECTION_REASONS:
             raise InvalidInput("reason must be one of: " + ", ".join(REJECTION_REASONS))
         if self.risk_level and self.risk_level not in RiskLevel.values:
@@ -71,8 +78,27 @@ class ExportFilters:
             messages = messages.filter(risk_level=self.risk_level)
         return messages.distinct()
 
+    def agreement_ok(self, verdict_keys: list[str]) -> bool:
+        if self.min_agreement is None:
+            return True
+        agreement = item_agreement(verdict_keys)
+        return agreement is None or agreement >= self.min_agreement
+
     def as_manifest(self) -> dict:
-        return {k: str(v) if isinstance(v, date) else v for k, v in asdict(self).items() if v}
+        return {
+            k: str(v) if isinstance(v, date) else v
+            for k, v in asdict(self).items()
+            if v not in ("", None)
+        }
+
+    @classmethod
+    def from_manifest(cls, data: dict) -> ExportFilters:
+        """The filters ``as_manifest`` wrote (an export row keeps them so)."""
+        values = dict(data)
+        for key in ("since", "until"):
+            if values.get(key):
+                values[key] = date.fromisoformat(values[key])
+        return cls(**{k: v for k, v in values.items() if k in cls.__dataclass_fields__})
 
 
 def split_of(conversation_id, validation_percent: int) -> str:

@@ -68,6 +68,10 @@ class ModelProfile(models.Model):
     # One queue per base model, so a worker keeps its base resident.
     queue = models.CharField(max_length=100, default="generate")
     is_default = models.BooleanField(default=False)
+    # The export snapshot a trained adapter learnt from (``train_adapter``).
+    trained_from = models.ForeignKey(
+        "ExportSnapshot", null=True, blank=True, on_delete=models.PROTECT, related_name="adapters"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -131,6 +135,14 @@ class MessageQuerySet(models.QuerySet):
             Q(role=Message.Role.PATIENT) | Q(role=Message.Role.CLINICIAN, decision__isnull=False)
         )
 
+    def prompt_turns(self) -> MessageQuerySet:
+        """What a prompt is made of: the patient's messages, imported earlier turns and
+        released replies (the model is prompted with these, exports too)."""
+        return self.filter(
+            Q(role__in=[Message.Role.PATIENT, Message.Role.IMPORTED])
+            | Q(role=Message.Role.CLINICIAN, decision__isnull=False)
+        )
+
 
 class Message(models.Model):
     class Role(models.TextChoices):
@@ -174,19 +186,18 @@ class Message(models.Model):
         The model is prompted with exactly this, and exports use it as the prompt.
         """
         earlier = (
-            Message.objects.filter(
-                Q(role__in=[Message.Role.PATIENT, Message.Role.IMPORTED])
-                | Q(role=Message.Role.CLINICIAN, decision__isnull=False)
-            )
+            Message.objects.prompt_turns()
             .filter(conversation_id=self.conversation_id)
             .filter(
                 Q(created_at__lt=self.created_at) | Q(created_at=self.created_at, id__lte=self.id)
             )
         )
-        return [
-            {"role": "user" if m.role == Message.Role.PATIENT else "assistant", "content": m.text}
-            for m in earlier
-        ]
+        return [{"role": Message.chat_role(m.role), "content": m.text} for m in earlier]
+
+    @staticmethod
+    def chat_role(role: str) -> str:
+        """A chat template's role for a message: the patient is the user."""
+        return "user" if role == Message.Role.PATIENT else "assistant"
 
 
 class RiskLevel(models.TextChoices):
@@ -565,3 +576,39 @@ class Annotation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} on {self.item} by {self.annotator_id}"
+
+
+class ExportSnapshot(models.Model):
+    """One export of training data: what was asked for and, once written, its manifest.
+
+    The folder is written once (under a temporary name, renamed when complete)
+    and never again; the manifest holds every file's sha256.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Writing")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    format = models.CharField(max_length=8)
+    # Filters, validation share, edit threshold and extra formats, as asked.
+    options = models.JSONField(default=dict)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    folder = models.CharField(max_length=500, blank=True)
+    manifest = models.JSONField(null=True, blank=True)
+    # Why it failed, in words that carry no patient text.
+    error = models.CharField(max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        permissions = [("export_trainingdata", "Can export de-identified training data")]
+
+    def __str__(self) -> str:
+        return f"{self.format} snapshot {self.pk}"

@@ -9,7 +9,7 @@ from reviewapp.audit import audit_record
 from reviewapp.models import Candidate, ModelProfile
 
 
-def profile_save(*, profile: ModelProfile, actor, request=None) -> ModelProfile:
+def profile_save(*, profile: ModelProfile, actor, request=None, **details) -> ModelProfile:
     """Save an added or edited profile.
 
     A profile that has drafted candidates is never changed in place: the edit is
@@ -36,5 +36,25 @@ def profile_save(*, profile: ModelProfile, actor, request=None) -> ModelProfile:
             obj=profile,
             request=request,
             version=profile.version,
+            **details,
         )
     return profile
+
+
+def profile_next_version(base: ModelProfile, *, actor=None, **changes) -> ModelProfile:
+    """Save ``base`` with ``changes`` as the next version of its name; ``base`` stays
+    as its candidates knew it. Default only if ``changes`` say so."""
+    fields = {
+        f.name: getattr(base, f.name)
+        for f in ModelProfile._meta.concrete_fields
+        if f.name not in ("id", "version", "is_default", "created_at")
+    }
+    with transaction.atomic():
+        # Locked, so two versions saved at once never take the same number.
+        taken = ModelProfile.objects.select_for_update().filter(name=base.name)
+        latest = max(p.version for p in taken)
+        profile = ModelProfile(**{**fields, **changes, "version": latest + 1})
+        details = {"from_version": base.version}
+        if profile.trained_from_id:
+            details["snapshot"] = profile.trained_from_id
+        return profile_save(profile=profile, actor=actor, **details)

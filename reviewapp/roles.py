@@ -10,12 +10,15 @@ REVIEW = "reviewapp.review_draftrequest"
 SUPERVISE = "reviewapp.supervise_draftrequest"
 ANNOTATE = "reviewapp.annotate_annotationbatch"
 MANAGE_ANNOTATION = "reviewapp.manage_annotationbatch"
+EXPORT = "reviewapp.export_trainingdata"
 
 ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "clinician": (REVIEW,),
     "supervisor": (REVIEW, SUPERVISE, MANAGE_ANNOTATION),
     # Annotators see imported prompts only, never a patient's conversation.
     "annotator": (ANNOTATE,),
+    # Only curators take data out, and only de-identified.
+    "curator": (EXPORT,),
 }
 
 

@@ -186,6 +186,9 @@ COUNTERSIGN = {
     "MAX_BATCH_ROWS": envint("MAX_BATCH_ROWS", "48"),
     "HEARTBEAT_SECONDS": envint("HEARTBEAT_SECONDS", "30"),
     "MODEL_CACHE_DIR": envstr("MODEL_CACHE_DIR", str(BASE_DIR / ".cache" / "models")),
+    # Export snapshots and the adapters trained on them, one folder each.
+    "EXPORT_ROOT": envstr("EXPORT_ROOT", str(STATE_DIR / "exports")),
+    "ADAPTER_ROOT": envstr("ADAPTER_ROOT", str(STATE_DIR / "adapters")),
     # Service-level targets: minutes from a patient's message to a released reply.
     "SLA_MINUTES": {
         "crisis": envint("SLA_MINUTES_CRISIS", "15"),

@@ -6,7 +6,7 @@ from django.urls import path
 from django.views.generic import RedirectView
 
 from reviewapp.api.app import api
-from reviewapp.views import annotation, patient, preferences, review, supervisor
+from reviewapp.views import annotation, exports, patient, preferences, review, supervisor
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="queue"), name="home"),
@@ -30,6 +30,12 @@ urlpatterns = [
     path("annotation/<int:batch_id>/next/", annotation.next_item, name="annotation_next"),
     path("annotation/item/<int:item_id>/", annotation.item, name="annotation_item"),
     path("annotation/item/<int:item_id>/diff/", annotation.item_diff, name="annotation_item_diff"),
+    path("exports/", exports.exports, name="exports"),
+    path(
+        "exports/<int:snapshot_id>/files/<path:name>",
+        exports.export_download,
+        name="export_download",
+    ),
     path("chat/<str:token>/", patient.chat, name="chat"),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

@@ -123,6 +123,12 @@ def andy(db):
 
 
 @pytest.fixture
+def cora(db):
+    """A curator: exports de-identified training data, sees no queue."""
+    return _persona("cora", role="curator")
+
+
+@pytest.fixture
 def celery_worker(transactional_db):
     """A real Celery worker, in this process, consuming the real Redis broker."""
     from celery.contrib.testing.worker import start_worker

@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from reviewapp import annotation, workflow
 from reviewapp.annotation_import import ImportRow, parse_annotation_file
-from reviewapp.export import dataset_export
+from reviewapp.export import ExportOptions, dataset_export
 from reviewapp.models import (
     Annotation,
     AnnotationBatch,
@@ -176,7 +176,7 @@ def test_it_exports_annotations_with_the_same_mapping(sam, ann, andy, tmp_path):
         text="A completely different and much warmer reply.",
     )
     annotation.annotation_record(item_id=item.pk, user=andy, action="reject", reasons=["too_long"])
-    dataset_export(fmt="kto", out_dir=tmp_path / "kto")
+    dataset_export(ExportOptions(fmt="kto"), out_dir=tmp_path / "kto")
     rows = [json.loads(line) for line in (tmp_path / "kto" / "kto.jsonl").read_text().splitlines()]
     labelled = {r["completion"][0]["content"]: r["label"] for r in rows}
     assert labelled == {

@@ -9,7 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from reviewapp import workflow
-from reviewapp.export import dataset_export
+from reviewapp.export import ExportOptions, dataset_export
 from reviewapp.models import AuditEvent, CrisisAlert, Decision, DraftRequest, Message
 from reviewapp.risk.alerts import crisis_alert_send
 from tests.factories import patient_message, ready_request
@@ -159,7 +159,7 @@ def test_it_redrafts_when_the_second_clinician_returns_the_decision(alice, bob, 
     assert fresh.status == "queued" and fresh.risk_level == "crisis"
     assert fresh.steering_note == "Ask whether they are safe right now."
     assert not Message.objects.filter(role="clinician").exists()
-    dataset_export(fmt="sft", out_dir=tmp_path / "sft")
+    dataset_export(ExportOptions(fmt="sft"), out_dir=tmp_path / "sft")
     assert (tmp_path / "sft" / "sft.jsonl").read_text() == ""
 
 

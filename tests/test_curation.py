@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 
 from reviewapp import workflow
 from reviewapp.curation import ExportFilters, split_of
-from reviewapp.export import dataset_export
+from reviewapp.export import ExportOptions, dataset_export
 from tests.factories import patient_message, ready_request
 
 pytestmark = pytest.mark.django_db
@@ -38,9 +38,13 @@ def test_it_filters_by_language_risk_and_reviewer(alice, bob, tmp_path):
     _released(alice, "Work is heavy.", locale="en")
     _released(bob, "Työ painaa.", locale="fi-fi")
     _released(alice, "I have a rope and will end my life tonight.", reply="Call 988 now.")
-    dataset_export(fmt="sft", out_dir=tmp_path / "fi", filters=ExportFilters(language="fi"))
+    dataset_export(
+        ExportOptions(fmt="sft", filters=ExportFilters(language="fi")), out_dir=tmp_path / "fi"
+    )
     assert _prompts(tmp_path / "fi") == ["Työ painaa."]
-    dataset_export(fmt="sft", out_dir=tmp_path / "bob", filters=ExportFilters(reviewer="bob"))
+    dataset_export(
+        ExportOptions(fmt="sft", filters=ExportFilters(reviewer="bob")), out_dir=tmp_path / "bob"
+    )
     assert _prompts(tmp_path / "bob") == ["Työ painaa."]
 
 
@@ -51,7 +55,7 @@ def test_it_filters_by_rejection_reason(alice, tmp_path):
     )
     _released(alice, "Something else.")
     manifest = dataset_export(
-        fmt="kto", out_dir=tmp_path / "kto", filters=ExportFilters(reason="too_long")
+        ExportOptions(fmt="kto", filters=ExportFilters(reason="too_long")), out_dir=tmp_path / "kto"
     )
     rows = _rows(tmp_path / "kto" / "kto.jsonl")
     assert [r["completion"][0]["content"] for r in rows] == ["Too long a reply."]
@@ -62,7 +66,7 @@ def test_it_keeps_a_prompt_once_whatever_its_case_and_punctuation(alice, tmp_pat
     _released(alice, "I can't sleep.")
     _released(alice, "i cant sleep!!")
     _released(alice, "Something else.")
-    manifest = dataset_export(fmt="sft", out_dir=tmp_path)
+    manifest = dataset_export(ExportOptions(fmt="sft"), out_dir=tmp_path)
     assert _prompts(tmp_path) == ["I can't sleep.", "Something else."]
     assert manifest["counts"]["duplicate_prompts_collapsed"] == 1
 
@@ -72,7 +76,7 @@ def test_it_never_splits_a_conversation_between_train_and_validation(alice, tmp_
     for n, conversation in enumerate(conversations):
         _released(alice, f"First message {n}.", conversation=conversation)
         _released(alice, f"Second message {n}.", conversation=conversation)
-    manifest = dataset_export(fmt="sft", out_dir=tmp_path, validation_percent=50)
+    manifest = dataset_export(ExportOptions(fmt="sft", validation_percent=50), out_dir=tmp_path)
     train, validation = _rows(tmp_path / "sft.jsonl"), _rows(tmp_path / "sft.validation.jsonl")
     assert train and validation and len(train) + len(validation) == 24
 
@@ -87,7 +91,9 @@ def test_it_never_splits_a_conversation_between_train_and_validation(alice, tmp_
 def test_it_writes_a_manifest_and_a_dataset_card_for_each_snapshot(alice, tmp_path):
     _released(alice, "Work is heavy.")
     _released(alice, "Työ painaa.", locale="fi")
-    manifest = dataset_export(fmt="sft", out_dir=tmp_path, validation_percent=10)
+    manifest = dataset_export(
+        ExportOptions(fmt="sft", validation_percent=10), out_dir=tmp_path, snapshot_id=7
+    )
     on_disk = json.loads((tmp_path / "manifest.json").read_text())
     assert on_disk == manifest
     for name, meta in manifest["files"].items():
@@ -95,7 +101,7 @@ def test_it_writes_a_manifest_and_a_dataset_card_for_each_snapshot(alice, tmp_pa
     assert manifest["counts"]["language.en"] == 1 and manifest["counts"]["language.fi"] == 1
     assert manifest["code_version"] and manifest["deidentification"].startswith("rules-2")
     card = (tmp_path / "README.md").read_text()
-    assert manifest["snapshot"] in card and "sha256" in card and "language.fi: 1" in card
+    assert "# Countersign SFT snapshot 7" in card and "sha256" in card and "language.fi: 1" in card
 
 
 @pytest.mark.parametrize(
@@ -125,7 +131,7 @@ def test_it_also_writes_parquet_and_a_datasets_folder_that_load_back(alice, tmp_
 
     _released(alice, "Work is heavy.", reply="That sounds like a lot.")
     _released(alice, "Työ painaa.", locale="fi", reply="Kerro lisää.")
-    manifest = dataset_export(fmt="sft", out_dir=tmp_path, also=("parquet", "arrow"))
+    manifest = dataset_export(ExportOptions(fmt="sft", also=("parquet", "arrow")), out_dir=tmp_path)
     jsonl = _rows(tmp_path / "sft.jsonl")
     from_parquet = datasets.Dataset.from_parquet(str(tmp_path / "sft.parquet"))
     from_disk = datasets.load_from_disk(str(tmp_path / "sft.dataset"))

@@ -22,7 +22,9 @@ def test_it_reports_what_a_worker_has_loaded(client, alice, tiny_profile, celery
     )
     [engine] = heartbeat.engines
     assert engine["base_model"] == tiny_profile.base_model
-    assert engine["profiles"] == [str(tiny_profile)]
+    # The worker's engines live as long as its process: profiles other tests drafted
+    # with on the same base (a trained version of it) may be listed too.
+    assert str(tiny_profile) in engine["profiles"]
     assert (
         heartbeat.device == "cpu" and 0 < heartbeat.memory_used_bytes < heartbeat.memory_total_bytes
     )

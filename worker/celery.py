@@ -18,3 +18,4 @@ app.conf.imports = ("worker.tasks", "worker.health")
 
 GENERATE_TASK = "worker.tasks.generate_candidates"
 CRISIS_ALERT_TASK = "worker.tasks.send_crisis_alert"
+EXPORT_TASK = "worker.tasks.write_export_snapshot"

@@ -1,41 +1,38 @@
-"""Publishing generation work. Used by the web process; imports no model code."""
+"""Publishing work for the workers. Used by the web process; imports no model code."""
 
 from __future__ import annotations
 
 import logging
 
-from worker.celery import CRISIS_ALERT_TASK, GENERATE_TASK, app
+from worker.celery import CRISIS_ALERT_TASK, EXPORT_TASK, GENERATE_TASK, app
 
 logger = logging.getLogger(__name__)
 
 
-def enqueue_generation(request_id: int, queue: str) -> bool:
-    """Publish one generation task. Returns False, without raising, if the broker is down.
-
-    The request is already committed, so nothing is lost: the sweeper finds it
-    still queued and publishes it again once the broker answers.
-    """
+def _publish(task: str, object_id: int, queue: str, what: str) -> bool:
+    """Publish a task for a committed row. Returns False, without raising, if the
+    broker is down: the row says what is left to do, and the sweeper publishes
+    it again once the broker answers."""
     try:
-        app.send_task(GENERATE_TASK, args=[request_id], queue=queue)
+        app.send_task(task, args=[object_id], queue=queue)
     except Exception as exc:  # kombu raises several types for an unreachable broker
         logger.warning(
-            "broker unavailable (%s); draft request %s stays queued for the sweeper",
+            "broker unavailable (%s); %s %s waits for the sweeper",
             type(exc).__name__,
-            request_id,
+            what,
+            object_id,
         )
         return False
     return True
+
+
+def enqueue_generation(request_id: int, queue: str) -> bool:
+    return _publish(GENERATE_TASK, request_id, queue, "draft request")
 
 
 def enqueue_crisis_alert(alert_id: int) -> bool:
-    """Publish a crisis alert; if the broker is down, the sweeper sends it later."""
-    try:
-        app.send_task(CRISIS_ALERT_TASK, args=[alert_id], queue="maintenance")
-    except Exception as exc:  # as above
-        logger.warning(
-            "broker unavailable (%s); crisis alert %s waits for the sweeper",
-            type(exc).__name__,
-            alert_id,
-        )
-        return False
-    return True
+    return _publish(CRISIS_ALERT_TASK, alert_id, "maintenance", "crisis alert")
+
+
+def enqueue_export(snapshot_id: int) -> bool:
+    return _publish(EXPORT_TASK, snapshot_id, "maintenance", "export snapshot")

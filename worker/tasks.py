@@ -68,7 +68,10 @@ def generate_candidates(self, request_id: int) -> str:
 
 @app.task(acks_late=True)
 def sweep_stale_requests() -> list[int]:
+    from reviewapp.snapshots import snapshots_resend
+
     workflow.crisis_alerts_resend()
+    snapshots_resend()
     return workflow.requests_sweep_stale()
 
 
@@ -78,3 +81,11 @@ def send_crisis_alert(alert_id: int) -> bool:
     from reviewapp.risk.alerts import crisis_alert_send
 
     return crisis_alert_send(alert_id=alert_id)
+
+
+# An export of a large history runs for minutes, past the generation time limit.
+@app.task(acks_late=True, time_limit=6 * 3600, soft_time_limit=6 * 3600 - 60)
+def write_export_snapshot(snapshot_id: int) -> str:
+    from reviewapp.snapshots import snapshot_write
+
+    return snapshot_write(snapshot_id).status

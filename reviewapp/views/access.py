@@ -39,6 +39,12 @@ def annotation_manager(request: HttpRequest):
     return request.user
 
 
+def curator(request: HttpRequest):
+    if not roles.user_can(request.user, roles.EXPORT):
+        raise PermissionDenied(_("Exports are for curators."))
+    return request.user
+
+
 def optional_int(value: str | None) -> int | None:
     try:
         return int(value) if value else None

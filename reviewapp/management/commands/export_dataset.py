@@ -8,13 +8,15 @@ from django.core.management.base import BaseCommand, CommandError
 
 from reviewapp.curation import ExportFilters
 from reviewapp.errors import InvalidInput
-from reviewapp.export import DEFAULT_MIN_EDIT_DISTANCE, EXTRA_FORMATS, FORMATS, dataset_export
+from reviewapp.export import DEFAULT_MIN_EDIT_DISTANCE, EXTRA_FORMATS, FORMATS, ExportOptions
+from reviewapp.models import ExportSnapshot
+from reviewapp.snapshots import snapshot_request, snapshot_write
 
 
 class Command(BaseCommand):
     help = (
         "Export de-identified clinician decisions as TRL JSONL (SFT, DPO or KTO): an immutable "
-        "snapshot with a manifest and a dataset card."
+        "snapshot with a manifest and a dataset card, registered for train_adapter --snapshot."
     )
 
     def add_arguments(self, parser):
@@ -35,6 +37,12 @@ class Command(BaseCommand):
         parser.add_argument("--language", default="", help="e.g. fi or en")
         parser.add_argument("--risk-level", default="", help="none, elevated or crisis")
         parser.add_argument(
+            "--min-agreement",
+            type=float,
+            help="share (0-1) of an item's reviewers who must agree on its verdict; "
+            "items with one verdict pass",
+        )
+        parser.add_argument(
             "--also",
             action="append",
             choices=EXTRA_FORMATS,
@@ -49,8 +57,6 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
-        if not 0 <= options["min_edit_distance"] <= 1:
-            raise CommandError("--min-edit-distance must be between 0 and 1.")
         try:
             filters = ExportFilters(
                 since=options["since"],
@@ -61,15 +67,21 @@ class Command(BaseCommand):
                 reason=options["reason"],
                 language=options["language"],
                 risk_level=options["risk_level"],
+                min_agreement=options["min_agreement"],
             )
-            manifest = dataset_export(
+            export_options = ExportOptions(
                 fmt=options["format"],
-                out_dir=options["out"],
-                min_edit_distance=options["min_edit_distance"],
                 filters=filters,
+                min_edit_distance=options["min_edit_distance"],
                 validation_percent=options["validation"],
                 also=tuple(options["also"]),
             )
-        except (FileExistsError, InvalidInput, ValueError) as exc:
+            snapshot = snapshot_request(export_options, folder=options["out"])
+        except (FileExistsError, InvalidInput) as exc:
             raise CommandError(str(exc)) from None
-        self.stdout.write(json.dumps(manifest["counts"]))
+        snapshot = snapshot_write(snapshot.pk)
+        if snapshot.status != ExportSnapshot.Status.DONE:
+            raise CommandError(f"export snapshot {snapshot.pk} failed: {snapshot.error}")
+        self.stdout.write(
+            json.dumps({"snapshot": snapshot.pk, "counts": snapshot.manifest["counts"]})
+        )

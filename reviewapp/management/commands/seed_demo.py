@@ -24,6 +24,7 @@ DEMO_USERS = {
     "hoitaja": ("clinician", "fi"),
     "supervisor": ("supervisor", "en"),
     "annotator": ("annotator", "en"),
+    "curator": ("curator", "en"),
 }
 
 
