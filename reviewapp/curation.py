@@ -92,13 +92,14 @@ class ExportFilters:
         }
 
     @classmethod
-    def from_manifest(cls, data: dict) -> ExportFilters:
-        """The filters ``as_manifest`` wrote (an export row keeps them so)."""
-        values = dict(data)
+    def from_values(cls, values) -> ExportFilters:
+        """The filters among ``values``: a form's or a command's options, or what
+        ``as_manifest`` wrote (dates as text). Other keys are left alone."""
+        chosen = {k: values[k] for k in cls.__dataclass_fields__ if values.get(k) is not None}
         for key in ("since", "until"):
-            if values.get(key):
-                values[key] = date.fromisoformat(values[key])
-        return cls(**{k: v for k, v in values.items() if k in cls.__dataclass_fields__})
+            if isinstance(chosen.get(key), str):
+                chosen[key] = date.fromisoformat(chosen[key])
+        return cls(**chosen)
 
 
 def split_of(conversation_id, validation_percent: int) -> str:

@@ -271,7 +271,7 @@ def examples(filters: ExportFilters, *, min_edit_distance: float, counts: Counte
             yield conversation_id, locale.split("-")[0], example
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
@@ -349,11 +349,17 @@ class ExportOptions:
         """The options ``as_json`` wrote (an ``ExportSnapshot`` row keeps them)."""
         return cls(
             fmt=fmt,
-            filters=ExportFilters.from_manifest(options.get("filters", {})),
+            filters=ExportFilters.from_values(options.get("filters", {})),
             min_edit_distance=options.get("min_edit_distance", DEFAULT_MIN_EDIT_DISTANCE),
             validation_percent=options.get("validation_percent", 0),
             also=tuple(options.get("also", ())),
         )
+
+
+def refuse_written(folder: Path) -> None:
+    """An export is never written over another."""
+    if folder.exists() and any(folder.iterdir()):
+        raise FileExistsError(f"{folder} is not empty; an export is never written over another")
 
 
 def dataset_export(
@@ -366,8 +372,7 @@ def dataset_export(
     in memory across batches is one fingerprint per prompt, for the duplicates.
     """
     out_dir.mkdir(parents=True, exist_ok=True)
-    if any(out_dir.iterdir()):
-        raise FileExistsError(f"{out_dir} is not empty; an export is never written over another")
+    refuse_written(out_dir)
     fmt, filters, validation_percent = options.fmt, options.filters, options.validation_percent
     build_rows = ROW_BUILDERS[fmt]
     paths = {"train": out_dir / f"{fmt}.jsonl"}
@@ -407,7 +412,8 @@ def dataset_export(
         "validation_percent": validation_percent,
         "counts": dict(counts),
         "files": {
-            name: {"sha256": _sha256(path), "rows": rows} for name, (path, rows) in written.items()
+            name: {"sha256": file_sha256(path), "rows": rows}
+            for name, (path, rows) in written.items()
         },
         "deidentification": DEID_VERSION,
         "code_version": _code_version(),

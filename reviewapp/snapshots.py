@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from reviewapp.audit import audit_record
 from reviewapp.errors import InvalidInput
-from reviewapp.export import ExportOptions, dataset_export
+from reviewapp.export import ExportOptions, dataset_export, refuse_written
 from reviewapp.models import ExportSnapshot
 
 # Errors whose words are ours (paths, option names), safe to show; any other is
@@ -40,8 +40,8 @@ def snapshot_request(
 ) -> ExportSnapshot:
     """Record an export to be written; ``folder`` (the command's ``--out``) or one of
     its own under EXPORT_ROOT, which must not exist yet."""
-    if folder is not None and folder.exists() and any(folder.iterdir()):
-        raise FileExistsError(f"{folder} is not empty; an export is never written over another")
+    if folder is not None:
+        refuse_written(folder)
     snapshot = ExportSnapshot.objects.create(
         format=options.fmt,
         options=options.as_json(),
@@ -75,8 +75,7 @@ def snapshot_write(snapshot_id: int) -> ExportSnapshot:
     partial = folder.with_name(folder.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)  # left by a killed worker
     try:
-        if folder.exists() and any(folder.iterdir()):
-            raise FileExistsError(f"{folder} is not empty; an export is never written over another")
+        refuse_written(folder)
         manifest = dataset_export(
             ExportOptions.of(snapshot.format, snapshot.options),
             out_dir=partial,

@@ -41,6 +41,9 @@ DATA = Path(__file__).parent / "data"
         ("I'm not suicidal, just exhausted.", "none"),
         ("En halua kuolla, haluan vain levätä.", "none"),
         ("My grandmother died last spring and I miss her.", "none"),
+        # "sleeping" near "all" once read as saving sleeping pills (found by the demo).
+        ("I'm tired all the time even after sleeping.", "none"),
+        ("I've saved up all my sleeping pills.", "crisis"),
     ],
 )
 def test_it_screens_hard_cases(text, level):

@@ -96,7 +96,7 @@ def test_a_trained_adapter_becomes_the_next_version_and_drafts(tiny_profile, ali
 def test_training_lowers_the_loss_on_what_it_learns(tiny_llama):
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from worker.training import TrainingRecipe, tokenised, train_lora
+    from worker.training import TrainingRecipe, end_of_turn_id, tokenised, train_lora
 
     tokenizer = AutoTokenizer.from_pretrained(tiny_llama.base_dir)
     model = AutoModelForCausalLM.from_pretrained(tiny_llama.base_dir)
@@ -104,12 +104,18 @@ def test_training_lowers_the_loss_on_what_it_learns(tiny_llama):
         {"role": "user", "content": "I can't sleep."},
         {"role": "assistant", "content": "That sounds hard. What keeps you awake?"},
     ]
+    end_id = end_of_turn_id(model, tokenizer)
     ids, labels = tokenised(
-        messages, tokenizer, prompt_format="chat_template", system_prompt="", max_length=256
+        messages,
+        tokenizer,
+        end_id=end_id,
+        prompt_format="chat_template",
+        system_prompt="",
+        max_length=256,
     )
     reply_ids = tokenizer.encode(messages[-1]["content"], add_special_tokens=False)
-    # The loss is on the reply and its end-of-turn token only.
-    assert [t for t in labels if t != -100] == [*reply_ids, tokenizer.eos_token_id]
+    # The loss is on the reply and the token generation stops at, nothing else.
+    assert [t for t in labels if t != -100] == [*reply_ids, end_id]
     assert ids[-len(reply_ids) - 1 :] == labels[-len(reply_ids) - 1 :]
 
     every_linear = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
@@ -121,6 +127,20 @@ def test_training_lowers_the_loss_on_what_it_learns(tiny_llama):
     # A random tiny Llama starts near ln(vocabulary) = 10.8 and its output layer is
     # frozen, so the adapter moves the loss by about a nat, never to zero.
     assert result.last_loss < result.first_loss - 0.75
+
+
+def test_a_reply_ends_with_the_token_generation_stops_at():
+    from types import SimpleNamespace
+
+    from worker.training import end_of_turn_id
+
+    tokenizer = SimpleNamespace(eos_token_id=1)  # SmolLM2's GGUF tokenizer: <|im_start|>
+    smollm2 = SimpleNamespace(generation_config=SimpleNamespace(eos_token_id=2))
+    llama3 = SimpleNamespace(generation_config=SimpleNamespace(eos_token_id=[128009, 128001]))
+    unset = SimpleNamespace(generation_config=SimpleNamespace(eos_token_id=None))
+    assert end_of_turn_id(smollm2, tokenizer) == 2
+    assert end_of_turn_id(llama3, tokenizer) == 128009
+    assert end_of_turn_id(unset, tokenizer) == 1
 
 
 @pytest.mark.django_db

@@ -67,10 +67,21 @@ def sft_rows(path: Path) -> Iterator[list[dict[str, str]]]:
             yield json.loads(line)["messages"]
 
 
+def end_of_turn_id(model, tokenizer) -> int:
+    """The token generation stops at, which a reply must end with. The model's
+    generation config first: SmolLM2's GGUF-converted tokenizer names
+    <|im_start|> as its end-of-sequence token, its generation config <|im_end|>."""
+    eos = getattr(model.generation_config, "eos_token_id", None)
+    if isinstance(eos, list):
+        eos = eos[0] if eos else None
+    return eos if eos is not None else tokenizer.eos_token_id
+
+
 def tokenised(
     messages: list[dict[str, str]],
     tokenizer,
     *,
+    end_id: int,
     prompt_format: str,
     system_prompt: str,
     max_length: int,
@@ -80,7 +91,7 @@ def tokenised(
     if reply["role"] != "assistant" or not turns:
         raise ValueError("an SFT row ends with the assistant's reply after the conversation")
     reply_ids = tokenizer.encode(reply["content"], add_special_tokens=False)
-    reply_ids.append(tokenizer.eos_token_id)
+    reply_ids.append(end_id)
     if len(reply_ids) >= max_length:
         return None
     prompt_ids = build_prompt(

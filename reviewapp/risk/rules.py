@@ -48,7 +48,7 @@ def elevated(name: str, *slots: str, **kwargs) -> Rule:
 
 _INTENT_EN = "want|wanna|going|gonna|plan|planning|planned|ready|decided|intend|will|i'll|about|try|trying|tried|attempt|attempted|thinking|thought|considering|how"
 _SELF_EN = "myself|my self|meself|self|life|me"
-_PILLS_EN = "pill*|tablet*|meds|medication*|paracetamol|painkiller*|sleeping|antidepressant*|insulin|tylenol|ibuprofen"
+_PILLS_EN = "pill*|tablet*|meds|medication*|paracetamol|painkiller*|sleeping pill*|sleeping tablet*|sleepers|antidepressant*|insulin|tylenol|ibuprofen"
 _PILLS_FI = "pilleri*|lääke*|lääkk*|tablet*|unilääk*|särkylääk*|buranat|panadol*|burana*|masennuslääk*|nappi*|insuliin*"
 _HARM_EN = "kill|hurt|stab|shoot|strangle|murder|beat"
 _OTHERS_EN = "him|her|them|someone|somebody|people|everyone|everybody|my|dad|mum|mom|boss|husband|wife|boyfriend|girlfriend|neighbour|neighbor|baby|child|kid|kids|son|daughter"

@@ -59,7 +59,7 @@ class ExportForm(forms.Form):
         max_value=1,
     )
     validation_percent = forms.IntegerField(
-        label=gettext_lazy("Validation share (% of conversations)"),
+        label=gettext_lazy("Validation share (percent of conversations)"),
         initial=10,
         min_value=0,
         max_value=50,
@@ -81,17 +81,7 @@ class ExportForm(forms.Form):
         data = self.cleaned_data
         return ExportOptions(
             fmt=data["format"],
-            filters=ExportFilters(
-                since=data["since"],
-                until=data["until"],
-                profile=data["profile"],
-                profile_version=data["profile_version"],
-                reviewer=data["reviewer"],
-                reason=data["reason"],
-                language=data["language"],
-                risk_level=data["risk_level"],
-                min_agreement=data["min_agreement"],
-            ),
+            filters=ExportFilters.from_values(data),
             min_edit_distance=data["min_edit_distance"],
             validation_percent=data["validation_percent"],
             also=tuple(data["also"]),

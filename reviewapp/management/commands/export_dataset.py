@@ -58,17 +58,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         try:
-            filters = ExportFilters(
-                since=options["since"],
-                until=options["until"],
-                profile=options["profile"],
-                profile_version=options["profile_version"],
-                reviewer=options["reviewer"],
-                reason=options["reason"],
-                language=options["language"],
-                risk_level=options["risk_level"],
-                min_agreement=options["min_agreement"],
-            )
+            filters = ExportFilters.from_values(options)
             export_options = ExportOptions(
                 fmt=options["format"],
                 filters=filters,

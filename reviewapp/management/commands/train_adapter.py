@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 
@@ -8,16 +7,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from reviewapp.export import file_sha256
 from reviewapp.models import ExportSnapshot, ModelProfile
 from reviewapp.profiles import profile_next_version
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def verified_train_file(snapshot: ExportSnapshot) -> Path:
@@ -31,7 +23,7 @@ def verified_train_file(snapshot: ExportSnapshot) -> Path:
         )
     path = Path(snapshot.folder) / "sft.jsonl"
     expected = snapshot.manifest["files"]["sft.jsonl"]["sha256"]
-    if not path.is_file() or _sha256(path) != expected:
+    if not path.is_file() or file_sha256(path) != expected:
         raise CommandError(f"{path} is missing or changed since snapshot {snapshot.pk} was written")
     return path
 
@@ -64,7 +56,14 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         from worker.loading import QUANTISED, load_base
         from worker.tasks import profile_spec
-        from worker.training import TrainingRecipe, sft_rows, tokenised, train_lora, training_card
+        from worker.training import (
+            TrainingRecipe,
+            end_of_turn_id,
+            sft_rows,
+            tokenised,
+            train_lora,
+            training_card,
+        )
 
         snapshot = ExportSnapshot.objects.filter(pk=options["snapshot"]).first()
         if snapshot is None:
@@ -93,11 +92,13 @@ class Command(BaseCommand):
         model, tokenizer, device, mode = load_base(
             spec, cache_dir=Path(settings.COUNTERSIGN["MODEL_CACHE_DIR"])
         )
+        end_id = end_of_turn_id(model, tokenizer)
         examples, skipped = [], 0
         for messages in sft_rows(train_file):
             example = tokenised(
                 messages,
                 tokenizer,
+                end_id=end_id,
                 prompt_format=spec.prompt_format,
                 system_prompt=spec.system_prompt,
                 max_length=recipe.max_length,
