@@ -15,6 +15,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
 from reviewapp.audit import audit_record
@@ -42,6 +43,11 @@ def snapshot_request(
     its own under EXPORT_ROOT, which must not exist yet."""
     if folder is not None:
         refuse_written(folder)
+    with transaction.atomic():
+        return _snapshot_record(options, actor=actor, request=request, folder=folder)
+
+
+def _snapshot_record(options, *, actor, request, folder) -> ExportSnapshot:
     snapshot = ExportSnapshot.objects.create(
         format=options.fmt,
         options=options.as_json(),

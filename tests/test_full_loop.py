@@ -9,7 +9,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from reviewapp.deid import deidentify
+from reviewapp.deid import Pseudonyms, deidentify
 from reviewapp.models import AuditEvent, DraftRequest
 
 
@@ -93,7 +93,8 @@ def test_it_runs_the_whole_loop(client, tiny_profile, alice, celery_worker, tmp_
         {"role": "user", "content": "I have not slept properly for a week and I feel on edge."}
     ]
     assert rows[0]["chosen"] == [{"role": "assistant", "content": edited_text}]
-    original = deidentify(candidates[1].text)[0]
+    # Placeholders are numbered per conversation; nothing before it names anyone.
+    original = deidentify(candidates[1].text, Pseudonyms())[0]
     assert rows[0]["rejected"] == [{"role": "assistant", "content": original}]
 
     actions = set(AuditEvent.objects.values_list("action", flat=True))

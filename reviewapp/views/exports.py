@@ -9,6 +9,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -99,7 +100,8 @@ def exports(request: HttpRequest) -> HttpResponse:
         except InvalidInput as exc:
             form.add_error(None, str(exc))
         else:
-            enqueue_export(snapshot.pk)
+            # After commit: a worker must find the row it is asked to write.
+            transaction.on_commit(lambda: enqueue_export(snapshot.pk))
             messages.success(
                 request,
                 _("Export %(id)s started; this page shows when it is done.") % {"id": snapshot.pk},
