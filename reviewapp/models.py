@@ -443,9 +443,16 @@ class CrisisAlert(models.Model):
 
 
 class AuditEvent(models.Model):
-    """Append-only record of who did or saw what. Never holds patient text."""
+    """Append-only record of who did or saw what. Never holds patient text.
 
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    Tamper-evident: each row carries ``hash`` = sha256(previous row's hash +
+    its own canonical content), written under a lock (``reviewapp.audit``), and
+    PostgreSQL refuses UPDATE and DELETE on the table (migration 0011).
+    ``python manage.py verify_audit`` names the first broken link.
+    """
+
+    # Set before saving (not auto_now_add), so the hash covers the time kept.
+    at = models.DateTimeField(default=timezone.now, db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -456,6 +463,8 @@ class AuditEvent(models.Model):
     object_id = models.CharField(max_length=64, blank=True)
     ip = models.GenericIPAddressField(null=True, blank=True)
     details = models.JSONField(default=dict, blank=True)
+    prev_hash = models.CharField(max_length=64, blank=True)
+    hash = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["at", "id"]
