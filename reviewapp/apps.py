@@ -10,8 +10,9 @@ class ReviewappConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from reviewapp import checks  # noqa: F401  (registers the checks)
+        from reviewapp import auth_audit, checks  # noqa: F401  (checks registers the checks)
         from reviewapp.roles import roles_sync
 
         # After Django's own handler has created the permissions the roles name.
         post_migrate.connect(roles_sync, sender=self, dispatch_uid="countersign-roles")
+        auth_audit.connect()

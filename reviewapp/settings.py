@@ -6,9 +6,11 @@ With no DATABASE_URL / CELERY_BROKER_URL the project runs on embedded defaults
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 
 from reviewapp.lib.env import envbool, envint, envlist, envstr
 
@@ -31,6 +33,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
     "reviewapp",
 ]
 
@@ -41,12 +46,19 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    # Idle and absolute session limits, then the second factor (reviewapp/sign_in.py).
+    "reviewapp.sign_in.SessionLimitsMiddleware",
+    "reviewapp.sign_in.SecondFactorRequiredMiddleware",
     # After authentication: a signed-in user's chosen language wins over the browser's.
     "reviewapp.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "reviewapp.api.middleware.JsonBodyOnlyMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it turns a lockout into the lockout response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "reviewapp.urls"
@@ -84,7 +96,18 @@ DATABASES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-AUTHENTICATION_BACKENDS = ["reviewapp.auth_backend.SingleQueryModelBackend"]
+# django-axes first: it refuses a locked-out username and IP before the password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "reviewapp.auth_backend.SingleQueryModelBackend",
+]
+AXES_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", "5")
+AXES_COOLOFF_TIME = timedelta(minutes=envint("LOGIN_LOCKOUT_MINUTES", "15"))
+# A username from one address: a guesser elsewhere cannot lock a clinician out.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
@@ -107,6 +130,39 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
+# The absolute limit; the idle limit is enforced by reviewapp.sign_in.
+SESSION_COOKIE_AGE = envint("SESSION_MAX_HOURS", "12") * 3600
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
+# Production is where ALLOWED_HOSTS comes from the environment and DEBUG is off:
+# there, cookies are HTTPS-only and plain HTTP is redirected (each can be turned
+# off by its own variable, e.g. behind a proxy that already redirects).
+PRODUCTION = bool(envstr("ALLOWED_HOSTS")) and not DEBUG
+_secure = "true" if PRODUCTION else "false"
+SESSION_COOKIE_SECURE = envbool("SESSION_COOKIE_SECURE", _secure)
+CSRF_COOKIE_SECURE = envbool("CSRF_COOKIE_SECURE", _secure)
+SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", _secure)
+SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", "31536000" if PRODUCTION else "0")
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", _secure)
+SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", _secure)
+if envbool("BEHIND_TLS_PROXY", "false"):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Content Security Policy (django-csp): scripts, styles and images from this site only;
+# the pages have no inline script or style.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    }
+}
 
 # Patient text never goes to logs: loggers get IDs and states only, and the
 # default error e-mails (which include request bodies) are not configured.
@@ -127,6 +183,8 @@ LOGGING = {
     "loggers": {
         # The dev server's access log goes through the same (redacting) handler.
         "django.server": {"handlers": ["console"], "propagate": False},
+        # Every successful login would log a line; lockouts are audited anyway.
+        "axes": {"level": "WARNING"},
     },
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
 }
@@ -217,6 +275,10 @@ COUNTERSIGN = {
     # A JSON file replacing the built-in crisis protocol and resources per locale.
     "CRISIS_PROTOCOL_FILE": envstr("CRISIS_PROTOCOL_FILE", ""),
     "MAX_ALERT_ATTEMPTS": envint("MAX_ALERT_ATTEMPTS", "10"),
+    # --- sign-in ---
+    # A session with no page asked for this long ends; polling does not count.
+    "SESSION_IDLE_MINUTES": envint("SESSION_IDLE_MINUTES", "15"),
+    "SESSION_MAX_HOURS": envint("SESSION_MAX_HOURS", "12"),
     # Links in notifications point here.
     "SITE_URL": envstr("SITE_URL", "http://127.0.0.1:8000"),
 }

@@ -44,3 +44,11 @@ def user_for_api_token(key: str):
         return None
     ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
     return token.user
+
+
+def api_tokens_revoke(*, user, prefix: str = "") -> int:
+    """Revoke a user's live tokens (those starting with ``prefix``, or all); how many."""
+    live = ApiToken.objects.filter(user=user, revoked_at__isnull=True)
+    if prefix:
+        live = live.filter(prefix__startswith=prefix[:8])
+    return live.update(revoked_at=timezone.now())

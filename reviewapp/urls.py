@@ -6,12 +6,21 @@ from django.urls import path
 from django.views.generic import RedirectView
 
 from reviewapp.api.app import api
-from reviewapp.views import annotation, exports, patient, preferences, review, supervisor
+from reviewapp.views import (
+    account,
+    annotation,
+    exports,
+    patient,
+    preferences,
+    review,
+    supervisor,
+)
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="queue"), name="home"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("account/two-factor/", account.two_factor, name="two_factor"),
     path("preferences/language/", preferences.language, name="set_language"),
     path("queue/", review.queue, name="queue"),
     path("review/<int:draft_id>/", review.review, name="review"),

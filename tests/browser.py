@@ -64,9 +64,10 @@ def new_context(browser, *, base_url: str, user=None, **options):
 def log_in_by_cookie(context, *, base_url: str, user) -> None:
     """Give the browser a session for ``user`` without going through the login form."""
     from django.conf import settings
-    from django.test import Client
 
-    client = Client()
+    from tests.two_factor import TwoFactorClient
+
+    client = TwoFactorClient()
     client.force_login(user)
     context.add_cookies(
         [

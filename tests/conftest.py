@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import connection
 
 from tests.tiny_llama import build_tiny_llama
+from tests.two_factor import TwoFactorClient, enrol_if_needed
 
 # Tests log personas in often; the production hasher is slow on purpose.
 settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -83,7 +84,14 @@ def _persona(username: str, *, role: str | None):
     if role:
         roles_sync()
         user.groups.add(Group.objects.get(name=role))
+    enrol_if_needed(user)
     return user
+
+
+@pytest.fixture
+def client():
+    """Django's test client, whose force_login also proves the user's second factor."""
+    return TwoFactorClient()
 
 
 @pytest.fixture

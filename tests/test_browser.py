@@ -30,6 +30,7 @@ from tests.browser import (
     tab_to,
 )
 from tests.factories import patient_message, ready_request
+from tests.two_factor import current_code
 
 # Each test body is bounded; the shared session set-up (test database, tiny Llama) is not
 # counted here, whichever test happens to pay for it (pytest's 300 s default covers it).
@@ -123,6 +124,10 @@ def test_it_takes_a_patient_message_to_a_released_reply_by_keyboard_alone(
     clinician.keyboard.press("Tab")
     assert focused(clinician, "#id_password")
     clinician.keyboard.type("pw-alice")
+    clinician.keyboard.press("Enter")
+    clinician.wait_for_url("**/account/two-factor/**")
+    tab_to(clinician, "#id_code")
+    clinician.keyboard.type(current_code(alice))
     clinician.keyboard.press("Enter")
     clinician.wait_for_url("**/queue/")
     tab_to(clinician, f'a[href="/review/{draft.pk}/"]')

@@ -7,6 +7,7 @@ from io import StringIO
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
+from django.test import RequestFactory
 
 from reviewapp.models import AuditEvent, Conversation, DraftRequest
 from reviewapp.tokens import user_for_api_token
@@ -23,7 +24,8 @@ def run(*args):
 def test_it_seeds_a_clinician_who_can_log_in_and_review(tiny_profile):
     output = run("seed_demo")
     password = output.split("clinician login: clinician / ")[1].split()[0]
-    user = authenticate(username="clinician", password=password)
+    login_request = RequestFactory().post("/login/")  # django-axes checks every attempt
+    user = authenticate(login_request, username="clinician", password=password)
     assert user is not None and user.has_perm("reviewapp.review_draftrequest")
     assert Conversation.objects.count() == 2
     assert set(DraftRequest.objects.values_list("status", flat=True)) == {"queued"}

@@ -7,6 +7,7 @@ import pytest
 from reviewapp import workflow
 from reviewapp.models import AuditEvent, Message
 from tests.factories import patient_message, ready_request
+from tests.two_factor import current_code
 
 pytestmark = pytest.mark.django_db
 
@@ -23,8 +24,13 @@ def test_it_sends_anonymous_visitors_to_login(client):
         assert reply.status_code == 302 and reply["Location"].startswith("/login/")
 
 
-def test_it_logs_a_clinician_in_with_their_password(client, alice):
+def test_it_logs_a_clinician_in_with_their_password_and_a_code(client, alice):
     reply = client.post("/login/", {"username": "alice", "password": "pw-alice"})
+    assert reply.status_code == 302 and reply["Location"] == "/queue/"
+    # The password alone opens nothing with patient data in it.
+    reply = client.get("/queue/")
+    assert reply.status_code == 302 and reply["Location"] == "/account/two-factor/?next=%2Fqueue%2F"
+    reply = client.post("/account/two-factor/", {"code": current_code(alice), "next": "/queue/"})
     assert reply.status_code == 302 and reply["Location"] == "/queue/"
     assert client.get("/queue/").status_code == 200
 

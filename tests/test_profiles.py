@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 
 from reviewapp.models import AuditEvent, Candidate, ModelProfile
 from tests.factories import ready_request
+from tests.two_factor import enrol_if_needed
 
 pytestmark = pytest.mark.django_db
 
@@ -14,6 +15,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def admin_client(client):
     admin = get_user_model().objects.create_superuser("root", password="pw-root")
+    enrol_if_needed(admin)  # staff see patient data: a second factor
     client.force_login(admin)
     return client
 

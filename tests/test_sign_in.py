@@ -1,0 +1,186 @@
+"""Signing in: a second factor for patient data, lockout of guessers, sessions that end,
+production settings that pass Django's deploy check, and revocable API tokens."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import CommandError, call_command
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from reviewapp.models import AuditEvent
+from reviewapp.sign_in import ACTIVE_AT, LOGGED_IN_AT
+from tests.two_factor import TwoFactorClient, code_for, current_code
+
+pytestmark = pytest.mark.django_db
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _actions() -> list[str]:
+    return list(AuditEvent.objects.order_by("id").values_list("action", flat=True))
+
+
+def _log_in(client, user, password=None, **extra):
+    return client.post(
+        "/login/",
+        {"username": user.username, "password": password or f"pw-{user.username}"},
+        **extra,
+    )
+
+
+def test_login_rotates_the_session_and_is_audited(client, alice):
+    client.get("/login/")
+    client.session.save()
+    before = client.cookies[settings.SESSION_COOKIE_NAME].value
+    assert _log_in(client, alice).status_code == 302
+    assert client.cookies[settings.SESSION_COOKIE_NAME].value != before
+    assert AuditEvent.objects.filter(action="login", actor=alice).exists()
+
+
+def test_a_new_clinician_enrols_an_authenticator_before_seeing_anything(client, alice):
+    TOTPDevice.objects.filter(user=alice).delete()
+    _log_in(client, alice)
+    page = client.get("/account/two-factor/?next=/queue/")
+    assert page.status_code == 200 and b"<svg" in page.content
+    secret = page.context["secret"]
+    assert len(secret) >= 16 and secret in page.content.decode()
+    wrong = client.post("/account/two-factor/", {"code": "000000", "next": "/queue/"})
+    assert wrong.status_code == 400 and b"not right" in wrong.content
+    assert client.get("/queue/").status_code == 302
+    device = TOTPDevice.objects.get(user=alice)
+    device.throttle_reset()  # the wrong code above would make the next one wait
+    right = client.post("/account/two-factor/", {"code": code_for(device), "next": "/queue/"})
+    assert right.status_code == 302 and right["Location"] == "/queue/"
+    assert client.get("/queue/").status_code == 200
+    assert TOTPDevice.objects.get(user=alice).confirmed
+    assert {"second_factor.enrolled", "login.second_factor", "login.second_factor_failed"} <= set(
+        _actions()
+    )
+
+
+def test_roles_without_patient_data_need_no_second_factor(client, ann):
+    assert not TOTPDevice.objects.filter(user=ann).exists()
+    _log_in(client, ann)
+    assert client.get("/annotation/").status_code == 200
+
+
+def test_an_open_redirect_is_not_followed_after_the_code(client, alice):
+    _log_in(client, alice)
+    reply = client.post(
+        "/account/two-factor/", {"code": current_code(alice), "next": "https://evil.example/"}
+    )
+    assert reply.status_code == 302 and reply["Location"] == "/"
+
+
+def test_repeated_wrong_passwords_lock_the_username_from_that_address(client, alice):
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        assert _log_in(client, alice, password="guess").status_code == 200
+    assert _log_in(client, alice, password="guess").status_code == 429  # the last allowed
+    locked = _log_in(client, alice)  # and now even the right password
+    assert locked.status_code == 429 and b"Too many failed logins" in locked.content
+    assert not client.session.get("_auth_user_id")
+    elsewhere = TwoFactorClient()
+    assert _log_in(elsewhere, alice, REMOTE_ADDR="10.0.0.9").status_code == 302
+    actions = _actions()
+    assert actions.count("login.failed") >= settings.AXES_FAILURE_LIMIT
+    assert "login.locked_out" in actions
+
+
+def _age_session(client, **seconds_ago):
+    session = client.session
+    now = time.time()
+    for key, ago in seconds_ago.items():
+        session[key] = now - ago
+    session.save()
+
+
+def test_an_idle_session_ends_and_polling_does_not_keep_it_alive(client, alice):
+    client.force_login(alice)
+    assert client.get("/queue/").status_code == 200
+    _age_session(client, **{ACTIVE_AT: 10 * 60})
+    # An open page polls: that is not the user doing anything.
+    assert client.get("/queue/?fragment=1", HTTP_HX_REQUEST="true").status_code == 200
+    assert time.time() - client.session[ACTIVE_AT] >= 10 * 60
+    _age_session(client, **{ACTIVE_AT: 16 * 60})
+    polled = client.get("/queue/", HTTP_HX_REQUEST="true")
+    assert polled.status_code == 204 and polled["HX-Redirect"] == "/login/?expired=idle"
+    assert client.get("/queue/")["Location"].startswith("/login/")
+    assert AuditEvent.objects.filter(action="session.expired", details__reason="idle").exists()
+
+
+def test_a_session_ends_after_its_absolute_limit_however_busy(client, alice):
+    client.force_login(alice)
+    _age_session(client, **{LOGGED_IN_AT: 13 * 3600, ACTIVE_AT: 5})
+    reply = client.get("/queue/")
+    assert reply.status_code == 302 and reply["Location"] == "/login/?expired=age"
+
+
+def test_logout_ends_the_server_session(client, alice):
+    client.force_login(alice)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+    assert client.post("/logout/").status_code == 302
+    replay = TwoFactorClient()
+    replay.cookies[settings.SESSION_COOKIE_NAME] = cookie
+    assert replay.get("/queue/")["Location"].startswith("/login/")
+    assert "logout" in _actions()
+
+
+def test_pages_carry_a_content_security_policy(client, alice):
+    client.force_login(alice)
+    policy = client.get("/queue/")["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "object-src 'none'" in policy
+    assert "frame-ancestors 'none'" in policy
+
+
+def test_the_production_settings_pass_the_deploy_check():
+    env = {
+        **os.environ,
+        "DEBUG": "false",
+        "SECRET_KEY": "x" * 20 + "a-long-random-production-secret-0123456789",
+        "ALLOWED_HOSTS": "desk.example.org",
+        # The project's own check warns until crisis alerts have somewhere to go.
+        "ON_CALL_EMAILS": "on-call@example.org",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    without_alerts = {k: v for k, v in env.items() if k != "ON_CALL_EMAILS"}
+    warned = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=without_alerts,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert warned.returncode != 0 and "countersign.W001" in warned.stderr + warned.stdout
+
+
+def test_api_tokens_are_hashed_shown_once_and_revocable(client, alice):
+    out = StringIO()
+    call_command("createapitoken", "alice", stdout=out)
+    key = out.getvalue().strip()
+    from reviewapp.models import ApiToken
+
+    stored = ApiToken.objects.get(user=alice)
+    assert key not in (stored.key_hash, stored.prefix) and len(stored.key_hash) == 64
+    auth = {"HTTP_AUTHORIZATION": f"Token {key}"}
+    assert client.get("/api/v1/queue", **auth).status_code == 200
+    call_command("revokeapitoken", "alice", "--prefix", key[:8], stdout=StringIO())
+    assert client.get("/api/v1/queue", **auth).status_code == 401
+    with pytest.raises(CommandError, match="No live token"):
+        call_command("revokeapitoken", "alice", "--all", stdout=StringIO())
+    assert "apitoken.revoke" in _actions()
