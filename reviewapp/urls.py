@@ -49,3 +49,6 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]
+
+# Every refusal is audited (reviewapp/views/errors.py).
+handler403 = "reviewapp.views.errors.forbidden"

@@ -33,6 +33,16 @@ def _empty_broker():
 
 
 @pytest.fixture(autouse=True)
+def _own_folders(settings, tmp_path):
+    """Exports and trained adapters go to the test's own folder, never the demo's."""
+    settings.COUNTERSIGN = {
+        **settings.COUNTERSIGN,
+        "EXPORT_ROOT": str(tmp_path / "exports"),
+        "ADAPTER_ROOT": str(tmp_path / "adapters"),
+    }
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     """Cached figures (the queue's counts) never leak from one test into the next."""
     from django.core.cache import cache

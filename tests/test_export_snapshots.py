@@ -24,11 +24,6 @@ from tests.test_annotation import _batch, _drafted
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _export_root(settings, tmp_path):
-    settings.COUNTERSIGN = {**settings.COUNTERSIGN, "EXPORT_ROOT": str(tmp_path / "exports")}
-
-
 def _released(user, text, *, conversation=None, reply="A reply."):
     draft = ready_request([reply], message=patient_message(text, conversation=conversation))
     workflow.draft_request_decide(

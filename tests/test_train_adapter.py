@@ -25,15 +25,6 @@ REPLIES = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def _folders(settings, tmp_path):
-    settings.COUNTERSIGN = {
-        **settings.COUNTERSIGN,
-        "EXPORT_ROOT": str(tmp_path / "exports"),
-        "ADAPTER_ROOT": str(tmp_path / "adapters"),
-    }
-
-
 def _snapshot(user, fmt="sft"):
     for text, reply in REPLIES:
         draft = ready_request([reply], message=patient_message(text))

@@ -13,6 +13,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from reviewapp import workflow
 from reviewapp.api import clinician, patient
+from reviewapp.views.errors import audit_denied
 
 api = NinjaAPI(
     title="Countersign API",
@@ -46,6 +47,7 @@ def _unauthenticated(request, exc):
 
 @api.exception_handler(PermissionDenied)
 def _forbidden(request, exc):
+    audit_denied(request, channel="api")
     return _error(request, str(exc) or "Not allowed.", 403)
 
 

@@ -8,7 +8,7 @@ from ninja import Query, Router
 
 from reviewapp import workflow
 from reviewapp.api.auth import ClinicianToken
-from reviewapp.api.schemas import ClaimOut, DecisionIn, DecisionOut, DraftOut, Error, Queue
+from reviewapp.api.schemas import ClaimOut, DecisionIn, DecisionOut, DraftOut, Queue, errors
 from reviewapp.audit import audit_record
 from reviewapp.models import DraftRequest
 from reviewapp.queue import queue_items
@@ -21,7 +21,7 @@ def _reviewer(request: HttpRequest):
     return request.auth
 
 
-@router.get("/queue", response={200: Queue, 403: Error, 422: Error})
+@router.get("/queue", response={200: Queue, **errors(401, 403, 422)})
 def queue(request: HttpRequest, limit: int = Query(50, ge=1, le=200)):
     """Open requests in queue order: crisis first, then longest waiting."""
     _reviewer(request)
@@ -42,7 +42,7 @@ def queue(request: HttpRequest, limit: int = Query(50, ge=1, le=200)):
     }
 
 
-@router.get("/drafts/{draft_id}", response={200: DraftOut, 403: Error, 404: Error})
+@router.get("/drafts/{draft_id}", response={200: DraftOut, **errors(401, 403, 404, 422)})
 def draft_detail(request: HttpRequest, draft_id: int):
     user = _reviewer(request)
     draft = get_object_or_404(
@@ -68,7 +68,8 @@ def draft_detail(request: HttpRequest, draft_id: int):
 
 
 @router.post(
-    "/drafts/{draft_id}/claim", response={200: ClaimOut, 403: Error, 404: Error, 409: Error}
+    "/drafts/{draft_id}/claim",
+    response={200: ClaimOut, **errors(400, 401, 403, 404, 409, 413, 415, 422)},
 )
 def claim(request: HttpRequest, draft_id: int):
     user = _reviewer(request)
@@ -85,7 +86,7 @@ def claim(request: HttpRequest, draft_id: int):
 
 @router.post(
     "/drafts/{draft_id}/decision",
-    response={200: DecisionOut, 400: Error, 403: Error, 404: Error, 409: Error, 422: Error},
+    response={200: DecisionOut, **errors(400, 401, 403, 404, 409, 413, 415, 422)},
 )
 def decide(request: HttpRequest, draft_id: int, payload: DecisionIn):
     user = _reviewer(request)

@@ -12,10 +12,10 @@ from reviewapp.api.auth import ConversationBearer
 from reviewapp.api.schemas import (
     ConversationCreated,
     ConversationIn,
-    Error,
     MessageIn,
     MessageList,
     MessageOut,
+    errors,
 )
 from reviewapp.models import Conversation, DraftRequest
 
@@ -35,7 +35,9 @@ def awaiting_reply(conversation: Conversation) -> bool:
     return DraftRequest.objects.open().filter(message__conversation=conversation).exists()
 
 
-@router.post("/conversations", response={201: ConversationCreated, 422: Error}, auth=None)
+@router.post(
+    "/conversations", response={201: ConversationCreated, **errors(400, 413, 415, 422)}, auth=None
+)
 def create_conversation(request: HttpRequest, payload: ConversationIn | None = None):
     conversation, token = workflow.conversation_start(
         locale=payload.locale if payload else "en", request=request
@@ -45,7 +47,7 @@ def create_conversation(request: HttpRequest, payload: ConversationIn | None = N
 
 @router.post(
     "/conversations/{conversation_id}/messages",
-    response={201: MessageOut, 400: Error, 404: Error, 422: Error},
+    response={201: MessageOut, **errors(400, 401, 404, 413, 415, 422)},
     auth=ConversationBearer(),
 )
 def post_message(request: HttpRequest, conversation_id: UUID, payload: MessageIn):
@@ -58,7 +60,7 @@ def post_message(request: HttpRequest, conversation_id: UUID, payload: MessageIn
 
 @router.get(
     "/conversations/{conversation_id}/messages",
-    response={200: MessageList, 404: Error},
+    response={200: MessageList, **errors(401, 404, 422)},
     auth=ConversationBearer(),
 )
 def list_messages(request: HttpRequest, conversation_id: UUID):

@@ -1,4 +1,11 @@
-"""Request and response shapes of the JSON API. Unknown fields in a request are refused."""
+"""Request and response shapes of the JSON API.
+
+A request body is read strictly: a field the schema does not name is refused
+(422), never ignored, so a misspelt "txt" or a smuggled "role" cannot pass
+silently; and a value of the wrong JSON type is refused rather than coerced
+("5" is no candidate_id, true is no version). Unknown query parameters are
+ignored, as clients and proxies add their own.
+"""
 
 from __future__ import annotations
 
@@ -11,11 +18,33 @@ from pydantic import ConfigDict, Field
 
 
 class StrictSchema(Schema):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class Error(Schema):
     error: str
+
+
+class Problem(Schema):
+    field: str
+    problem: str
+
+
+class InvalidRequest(Error):
+    """422: which fields are wrong and how, never what was sent."""
+
+    problems: list[Problem]
+
+
+def errors(*statuses: int) -> dict[int, type[Error]]:
+    """The error answers an operation documents; every one has the shape of ``Error``.
+
+    The common ones: 400 a body that is not JSON at all, or a value the workflow
+    refuses; 401 missing or wrong credentials; 413 a body too large to read and
+    415 one that is not application/json (both from JsonBodyOnlyMiddleware);
+    422 a request that does not match the schema.
+    """
+    return {status: InvalidRequest if status == 422 else Error for status in statuses}
 
 
 class ConversationIn(StrictSchema):

@@ -1,0 +1,160 @@
+"""Every page and API endpoint, visited as every role: each answers only those it is for,
+refusals are audited, and no id or patient token opens someone else's data."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+
+from reviewapp import workflow
+from reviewapp.annotation_import import ImportRow
+from reviewapp.export import ExportOptions
+from reviewapp.models import AuditEvent, Decision, DraftRequest
+from reviewapp.snapshots import snapshot_request, snapshot_write
+from tests.factories import patient_message, ready_request
+from tests.test_annotation import _batch, _drafted
+from tests.two_factor import TwoFactorClient, enrol_if_needed
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ("anonymous", "none", "clinician", "supervisor", "annotator", "curator", "admin")
+REVIEWERS = {"clinician", "supervisor", "admin"}
+
+# (path, who may open it); everyone else is refused (403, or sent to log in).
+PAGES = [
+    ("/queue/", REVIEWERS),
+    ("/review/{draft}/", REVIEWERS),
+    ("/review/{draft}/status/", REVIEWERS),
+    ("/workers/", REVIEWERS),
+    ("/supervisor/", {"supervisor", "admin"}),
+    ("/annotation/", {"annotator", "supervisor", "admin"}),
+    ("/annotation/{batch}/", {"supervisor", "admin"}),
+    ("/annotation/item/{item}/", {"annotator", "admin"}),
+    ("/exports/", {"curator", "admin"}),
+    ("/exports/{snapshot}/files/README.md", {"curator", "admin"}),
+    ("/admin/reviewapp/auditevent/", {"admin"}),
+]
+# State-changing requests: refused ones must change nothing.
+POSTS = [
+    ("/review/{draft}/claim/", {}),
+    ("/review/{draft}/lease/", {}),
+    ("/review/{draft}/decide/", {"action": "write", "own_text": "Mine."}),
+    ("/exports/", {"format": "sft", "validation_percent": "0", "min_edit_distance": "0.1"}),
+    ("/annotation/item/{item}/", {"action": "write", "own_text": "Mine."}),
+]
+API = [
+    ("get", "/api/v1/queue", REVIEWERS),
+    ("get", "/api/v1/drafts/{draft}", REVIEWERS),
+]
+
+
+@pytest.fixture
+def world(alice, sam, ann, cora, mallory, tiny_profile):
+    admin = get_user_model().objects.create_superuser("root", password="pw-root")
+    enrol_if_needed(admin)
+    users = {
+        "none": mallory,
+        "clinician": alice,
+        "supervisor": sam,
+        "annotator": ann,
+        "curator": cora,
+        "admin": admin,
+    }
+    batch = _drafted(_batch(sam, [ImportRow("An imported prompt.")], k=2))
+    snapshot = snapshot_write(snapshot_request(ExportOptions(fmt="sft"), actor=cora).pk)
+    ids = {
+        "draft": ready_request().pk,
+        "batch": batch.pk,
+        "item": batch.items.get().pk,
+        "snapshot": snapshot.pk,
+    }
+    return users, ids
+
+
+def _client(users, role) -> TwoFactorClient:
+    client = TwoFactorClient()
+    if role != "anonymous":
+        client.force_login(users[role])
+    return client
+
+
+def _refused(response) -> bool:
+    to_login = response.status_code == 302 and response["Location"].startswith(
+        ("/login/", "/admin/login/")
+    )
+    return response.status_code == 403 or to_login
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_page_answers_only_the_roles_it_is_for(world, role):
+    users, ids = world
+    client = _client(users, role)
+    denied_before = AuditEvent.objects.filter(action="access.denied").count()
+    forbidden = 0
+    for path, allowed in PAGES:
+        response = client.get(path.format(**ids))
+        if role in allowed:
+            assert response.status_code == 200, (role, path, response.status_code)
+        else:
+            assert _refused(response), (role, path, response.status_code)
+            forbidden += response.status_code == 403
+    denied = AuditEvent.objects.filter(action="access.denied").count() - denied_before
+    assert denied == forbidden
+
+
+@pytest.mark.parametrize("role", ["anonymous", "none", "annotator", "curator"])
+def test_refused_posts_change_nothing(world, role):
+    users, ids = world
+    client = _client(users, role)
+    draft_before = DraftRequest.objects.values().get(pk=ids["draft"])
+    for path, data in POSTS:
+        if role == "curator" and path == "/exports/":
+            continue  # curators may export
+        if role == "annotator" and path.startswith("/annotation/"):
+            continue  # annotators annotate
+        response = client.post(path.format(**ids), data)
+        assert _refused(response), (role, path, response.status_code)
+    assert DraftRequest.objects.values().get(pk=ids["draft"]) == draft_before
+    assert not Decision.objects.exists()
+
+
+@pytest.mark.parametrize("role", ["none", "clinician", "supervisor", "annotator", "curator"])
+def test_the_clinician_api_answers_only_reviewers(world, role):
+    users, ids = world
+    out = StringIO()
+    call_command("createapitoken", users[role].username, stdout=out)
+    auth = {"HTTP_AUTHORIZATION": f"Token {out.getvalue().strip()}"}
+    client = TwoFactorClient()
+    for method, path, allowed in API:
+        response = getattr(client, method)(path.format(**ids), **auth)
+        expected = 200 if role in allowed else 403
+        assert response.status_code == expected, (role, path, response.status_code)
+        if expected == 403:
+            denied = AuditEvent.objects.filter(action="access.denied").last()
+            assert denied.details["channel"] == "api" and denied.actor == users[role]
+    claim = client.post(
+        f"/api/v1/drafts/{ids['draft']}/claim", content_type="application/json", **auth
+    )
+    assert (claim.status_code == 200) == (role in REVIEWERS), (role, claim.status_code)
+    assert client.get("/api/v1/queue").status_code == 401  # no token, nothing
+
+
+def test_a_patient_token_opens_its_own_conversation_only(client):
+    mine, my_token = workflow.conversation_start()
+    theirs, their_token = workflow.conversation_start()
+    patient_message("Their private message.", conversation=theirs)
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {my_token}"}
+    other = f"/api/v1/conversations/{theirs.pk}/messages"
+    listed = client.get(other, **auth)
+    assert listed.status_code in (403, 404) and b"private" not in listed.content
+    posted = client.post(other, {"text": "Into theirs."}, content_type="application/json", **auth)
+    assert posted.status_code in (403, 404)
+    assert not theirs.messages.filter(text="Into theirs.").exists()
+    assert client.get(f"/api/v1/conversations/{mine.pk}/messages", **auth).status_code == 200
+    page = client.get(f"/chat/{my_token}/").content
+    assert b"private" not in page
+    # A clinician's API token is not a patient's, nor the other way round.
+    assert client.get("/api/v1/queue", HTTP_AUTHORIZATION=f"Token {their_token}").status_code == 401
