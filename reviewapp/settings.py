@@ -172,12 +172,15 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     # On the handler, not on loggers: a logger's filter misses records of its
     # children (django.security.csrf logs the path of a refused chat POST).
-    "filters": {"redact_path_secrets": {"()": "reviewapp.lib.log_redaction.RedactPathSecrets"}},
+    "filters": {
+        "redact_path_secrets": {"()": "reviewapp.lib.log_redaction.RedactPathSecrets"},
+        "withhold_exception_text": {"()": "reviewapp.lib.log_redaction.WithholdExceptionText"},
+    },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": "plain",
-            "filters": ["redact_path_secrets"],
+            "filters": ["redact_path_secrets", "withhold_exception_text"],
         }
     },
     "loggers": {

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+import traceback
 
 SECRET_IN_PATH = re.compile(r"(/chat/)[^/\s?#\"']+")
 
@@ -20,4 +21,23 @@ class RedactPathSecrets(logging.Filter):
         redacted = SECRET_IN_PATH.sub(r"\1[redacted]", message)
         if redacted != message:
             record.msg, record.args = redacted, ()
+        return True
+
+
+class WithholdExceptionText(logging.Filter):
+    """Log where an error happened, never what its message says.
+
+    An exception's message may quote what it failed on, a patient's words
+    included (a database error quotes the row). The traceback's frames stay;
+    the message is replaced by the exception's type.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.exc_info[0] is not None:
+            kind, _value, tb = record.exc_info
+            frames = "".join(traceback.format_tb(tb))
+            record.exc_text = (
+                f"Traceback (most recent call last):\n{frames}{kind.__name__}: [withheld]"
+            )
+            record.exc_info = None
         return True
