@@ -105,6 +105,28 @@ class ModelProfile(models.Model):
             raise ValidationError(errors)
 
 
+class Service(models.Model):
+    """A clinical service (a team, a site): its clinicians see its conversations only.
+
+    Another service's conversation opens only through break-glass access
+    (``BreakGlassGrant``): a stated reason, audited, the service notified.
+    """
+
+    slug = models.SlugField(max_length=50, unique=True)
+    name = models.CharField(max_length=200)
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="services", blank=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def default_service_id() -> int:
+    """The service conversations belong to unless told otherwise (DEFAULT_SERVICE)."""
+    slug = settings.COUNTERSIGN["DEFAULT_SERVICE"]
+    service, _ = Service.objects.get_or_create(slug=slug, defaults={"name": slug})
+    return service.pk
+
+
 class Conversation(models.Model):
     """A patient's thread. The patient is known only by a pseudonym and a token.
 
@@ -120,6 +142,9 @@ class Conversation(models.Model):
     kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.PATIENT)
     pseudonym = models.CharField(max_length=40)
     locale = models.CharField(max_length=10, default="en")
+    service = models.ForeignKey(
+        Service, on_delete=models.PROTECT, related_name="conversations", default=default_service_id
+    )
     # Only the hash is stored: the token itself is shown once, to the patient.
     token_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -621,3 +646,18 @@ class ExportSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.format} snapshot {self.pk}"
+
+
+class BreakGlassGrant(models.Model):
+    """A clinician's time-limited access to another service's conversation, with the reason."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.PROTECT, related_name="break_glass_grants"
+    )
+    reason = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"break-glass by {self.user} on {self.conversation}"

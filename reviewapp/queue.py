@@ -16,6 +16,7 @@ from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 
 from reviewapp.models import DraftRequest, RiskLevel
+from reviewapp.services import scope_key, visible_drafts
 
 
 def sla_minutes(risk_level: str) -> int:
@@ -114,16 +115,19 @@ ROW_FIELDS = (
 )
 
 
-def queue_items() -> QuerySet:
-    return (
+def queue_items(user) -> QuerySet:
+    """Open requests ``user`` may see (``reviewapp.services``), most urgent first."""
+    return visible_drafts(
         DraftRequest.objects.for_review()
         .select_related("message__conversation", "claimed_by", "profile")
-        .in_queue_order()
+        .in_queue_order(),
+        user,
     )
 
 
 def queue_rows(*, user, filters: QueueFilters, now: datetime, limit: int) -> list[QueueRow]:
-    items = filters.apply(DraftRequest.objects.for_review(), user=user, now=now).in_queue_order()
+    visible = visible_drafts(DraftRequest.objects.for_review(), user)
+    items = filters.apply(visible, user=user, now=now).in_queue_order()
     # Labels are translated once per page, not once per row.
     risk_labels = {value: str(label) for value, label in RiskLevel.choices}
     status_labels = {value: str(label) for value, label in DraftRequest.Status.choices}
@@ -151,17 +155,18 @@ def queue_rows(*, user, filters: QueueFilters, now: datetime, limit: int) -> lis
     return rows
 
 
-def queue_counts(*, now: datetime) -> dict[str, int]:
-    """Open requests in all, per risk level, past their target, and held right now.
+def queue_counts(*, user, now: datetime) -> dict[str, int]:
+    """Open requests ``user`` may see, per risk level, past their target, and held now.
 
-    Counted over every open request, so the figure is kept for COUNTS_CACHE_SECONDS:
-    the live queue asks every 5 s per open page, and a count that is a second or
-    two old tells a clinician the same thing.
+    Counted over every such request, so the figure is kept for COUNTS_CACHE_SECONDS
+    per scope (the services seen): the live queue asks every 5 s per open page,
+    and a count that is a second or two old tells a clinician the same thing.
     """
-    counts = cache.get(COUNTS_CACHE_KEY)
+    key = f"{COUNTS_CACHE_KEY}:{scope_key(user)}"
+    counts = cache.get(key)
     if counts is None:
-        counts = _queue_counts(now=now)
-        cache.set(COUNTS_CACHE_KEY, counts, COUNTS_CACHE_SECONDS)
+        counts = _queue_counts(visible_drafts(DraftRequest.objects.for_review(), user), now=now)
+        cache.set(key, counts, COUNTS_CACHE_SECONDS)
     return counts
 
 
@@ -169,8 +174,8 @@ COUNTS_CACHE_KEY = "countersign:queue-counts"
 COUNTS_CACHE_SECONDS = 2
 
 
-def _queue_counts(*, now: datetime) -> dict[str, int]:
-    return DraftRequest.objects.for_review().aggregate(
+def _queue_counts(items: QuerySet, *, now: datetime) -> dict[str, int]:
+    return items.aggregate(
         total=Count("pk"),
         crisis=Count("pk", filter=Q(risk_level=RiskLevel.CRISIS)),
         elevated=Count("pk", filter=Q(risk_level=RiskLevel.ELEVATED)),

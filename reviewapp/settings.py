@@ -278,6 +278,11 @@ COUNTERSIGN = {
     # A JSON file replacing the built-in crisis protocol and resources per locale.
     "CRISIS_PROTOCOL_FILE": envstr("CRISIS_PROTOCOL_FILE", ""),
     "MAX_ALERT_ATTEMPTS": envint("MAX_ALERT_ATTEMPTS", "10"),
+    # --- services ---
+    # Conversations with no service named go to this one (created when first needed).
+    "DEFAULT_SERVICE": envstr("DEFAULT_SERVICE", "main"),
+    # How long break-glass access to another service's conversation lasts.
+    "BREAK_GLASS_HOURS": envint("BREAK_GLASS_HOURS", "4"),
     # --- sign-in ---
     # A session with no page asked for this long ends; polling does not count.
     "SESSION_IDLE_MINUTES": envint("SESSION_IDLE_MINUTES", "15"),

@@ -29,6 +29,7 @@ urlpatterns = [
     path("review/<int:draft_id>/status/", review.claim_status, name="claim_status"),
     path("review/<int:draft_id>/decide/", review.decide, name="decide"),
     path("review/<int:draft_id>/diff/", review.diff, name="diff"),
+    path("review/<int:draft_id>/break-glass/", review.break_glass, name="break_glass"),
     path("review/<int:draft_id>/next/", review.neighbour, {"direction": "next"}, name="next"),
     path("review/<int:draft_id>/prev/", review.neighbour, {"direction": "prev"}, name="prev"),
     path("supervisor/", supervisor.overview, name="overview"),

@@ -83,8 +83,11 @@ def default_profile() -> ModelProfile:
 # --- patient side -----------------------------------------------------------
 
 
-def conversation_start(*, locale: str = "en", request=None) -> tuple[Conversation, str]:
-    """Open a conversation; returns it and the patient's token (shown only once)."""
+def conversation_start(
+    *, locale: str = "en", service=None, request=None
+) -> tuple[Conversation, str]:
+    """Open a conversation (in ``service``, or the default one); returns it and the
+    patient's token (shown only once)."""
     token = new_secret()
     # "fi_FI", "FI" and "fi-fi" are all Finnish: one spelling, so pages, filters
     # and crisis resources all find it.
@@ -93,6 +96,7 @@ def conversation_start(*, locale: str = "en", request=None) -> tuple[Conversatio
         pseudonym=f"P-{random.SystemRandom().randrange(16**6):06X}",
         locale=locale,
         token_hash=hash_secret(token),
+        **({"service": service} if service is not None else {}),
     )
     audit_record(
         action="conversation.start", actor_kind="patient", obj=conversation, request=request

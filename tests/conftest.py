@@ -88,6 +88,7 @@ def _persona(username: str, *, role: str | None):
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
 
+    from reviewapp.models import Service, default_service_id
     from reviewapp.roles import roles_sync
 
     user = get_user_model().objects.create_user(username=username, password="pw-" + username)
@@ -95,6 +96,8 @@ def _persona(username: str, *, role: str | None):
         roles_sync()
         user.groups.add(Group.objects.get(name=role))
     enrol_if_needed(user)
+    # Everyone works in the default service; tests of other services add their own.
+    Service.objects.get(pk=default_service_id()).members.add(user)
     return user
 
 

@@ -158,3 +158,86 @@ def test_a_patient_token_opens_its_own_conversation_only(client):
     assert b"private" not in page
     # A clinician's API token is not a patient's, nor the other way round.
     assert client.get("/api/v1/queue", HTTP_AUTHORIZATION=f"Token {their_token}").status_code == 401
+
+
+@pytest.fixture
+def nina(db):
+    """A clinician of another service, "north"."""
+    from reviewapp.models import Service
+    from tests.conftest import _persona
+
+    user = _persona("nina", role="clinician")
+    user.services.clear()
+    Service.objects.create(slug="north", name="North").members.add(user)
+    return user
+
+
+def test_clinicians_see_their_own_services_conversations_only(client, nina, alice):
+    from reviewapp.models import Service
+
+    ours = ready_request()  # the default service's
+    north = Service.objects.get(slug="north")
+    conversation, _ = workflow.conversation_start(service=north)
+    theirs = ready_request(message=patient_message("North's patient.", conversation=conversation))
+    client.force_login(nina)
+    queue = client.get("/queue/").content.decode()
+    assert f"/review/{theirs.pk}/" in queue and f"/review/{ours.pk}/" not in queue
+    page = client.get(f"/review/{ours.pk}/")
+    assert page.status_code == 403 and b"break-glass" in page.content
+    assert client.post(f"/review/{ours.pk}/claim/", {}).status_code == 403
+    out = StringIO()
+    call_command("createapitoken", "nina", stdout=out)
+    auth = {"HTTP_AUTHORIZATION": f"Token {out.getvalue().strip()}"}
+    assert client.get(f"/api/v1/drafts/{ours.pk}", **auth).status_code == 404
+    listed = {item["id"] for item in client.get("/api/v1/queue", **auth).json()["items"]}
+    assert listed == {theirs.pk}
+    alice_client = TwoFactorClient()
+    alice_client.force_login(alice)
+    assert alice_client.get(f"/review/{theirs.pk}/").status_code == 403
+
+
+def test_break_glass_opens_another_services_conversation_with_a_reason_on_record(
+    client, nina, sam, mailoutbox
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from reviewapp.models import BreakGlassGrant
+
+    sam.email = "sam@example.org"
+    sam.save()
+    draft = ready_request()
+    client.force_login(nina)
+    short = client.post(f"/review/{draft.pk}/break-glass/", {"reason": "need it"})
+    assert short.status_code == 400 and not BreakGlassGrant.objects.exists()
+    reason = "Covering the main service's crisis line tonight"
+    opened = client.post(f"/review/{draft.pk}/break-glass/", {"reason": reason})
+    assert opened.status_code == 302 and opened["Location"] == f"/review/{draft.pk}/"
+    assert client.get(f"/review/{draft.pk}/").status_code == 200
+    event = AuditEvent.objects.get(action="break_glass.open")
+    assert event.actor == nina and event.details["reason"] == reason
+    assert event.details["service"] == "main"
+    [mail] = mailoutbox
+    assert mail.to == ["sam@example.org"] and reason in mail.body and "nina" in mail.body
+    assert "Break-glass" in mail.subject
+    BreakGlassGrant.objects.update(expires_at=timezone.now() - timedelta(minutes=1))
+    again = TwoFactorClient()
+    again.force_login(nina)
+    assert again.get(f"/review/{draft.pk}/").status_code == 403
+
+
+def test_a_patient_writes_to_the_service_named_or_the_default_one(client, nina):
+    created = client.post(
+        "/api/v1/conversations", {"service": "north"}, content_type="application/json"
+    )
+    assert created.status_code == 201
+    from reviewapp.models import Conversation
+
+    assert Conversation.objects.get(pk=created.json()["id"]).service.slug == "north"
+    default = client.post("/api/v1/conversations", {}, content_type="application/json")
+    assert Conversation.objects.get(pk=default.json()["id"]).service.slug == "main"
+    unknown = client.post(
+        "/api/v1/conversations", {"service": "nowhere"}, content_type="application/json"
+    )
+    assert unknown.status_code == 400 and "No such service" in unknown.json()["error"]

@@ -96,7 +96,7 @@ def test_it_times_each_wait_against_its_risk_levels_target(alice, settings):
     }
     assert rows[late_crisis.pk].overdue and rows[late_crisis.pk].target_seconds == 15 * 60
     assert not rows[routine.pk].overdue and rows[routine.pk].target_share == 8
-    counts = queue_counts(now=timezone.now())
+    counts = queue_counts(user=alice, now=timezone.now())
     assert counts == {"total": 2, "crisis": 1, "elevated": 0, "past_target": 1, "held": 0}
 
 

@@ -12,6 +12,7 @@ from reviewapp.api.schemas import ClaimOut, DecisionIn, DecisionOut, DraftOut, Q
 from reviewapp.audit import audit_record
 from reviewapp.models import DraftRequest
 from reviewapp.queue import queue_items
+from reviewapp.services import visible_drafts
 
 router = Router(tags=["clinician"], auth=ClinicianToken())
 
@@ -21,10 +22,17 @@ def _reviewer(request: HttpRequest):
     return request.auth
 
 
+def _visible_draft(user, draft_id: int, drafts=None) -> DraftRequest:
+    """The request, if ``user`` may see it; another service's is not found (404), as
+    if it did not exist: an id tells nothing."""
+    drafts = visible_drafts(DraftRequest.objects.all() if drafts is None else drafts, user)
+    return get_object_or_404(drafts, pk=draft_id, purpose=DraftRequest.Purpose.REPLY)
+
+
 @router.get("/queue", response={200: Queue, **errors(401, 403, 422)})
 def queue(request: HttpRequest, limit: int = Query(50, ge=1, le=200)):
     """Open requests in queue order: crisis first, then longest waiting."""
-    _reviewer(request)
+    user = _reviewer(request)
     return {
         "items": [
             {
@@ -37,7 +45,7 @@ def queue(request: HttpRequest, limit: int = Query(50, ge=1, le=200)):
                 "claimed_by": item.claimed_by.username if item.claimed_by else None,
                 "version": item.version,
             }
-            for item in queue_items()[:limit]
+            for item in queue_items(user)[:limit]
         ]
     }
 
@@ -45,10 +53,8 @@ def queue(request: HttpRequest, limit: int = Query(50, ge=1, le=200)):
 @router.get("/drafts/{draft_id}", response={200: DraftOut, **errors(401, 403, 404, 422)})
 def draft_detail(request: HttpRequest, draft_id: int):
     user = _reviewer(request)
-    draft = get_object_or_404(
-        DraftRequest.objects.select_related("message__conversation", "claimed_by"),
-        pk=draft_id,
-        purpose=DraftRequest.Purpose.REPLY,
+    draft = _visible_draft(
+        user, draft_id, DraftRequest.objects.select_related("message__conversation", "claimed_by")
     )
     audit_record(action="draft.view", actor=user, obj=draft, request=request, via="api")
     return {
@@ -73,7 +79,7 @@ def draft_detail(request: HttpRequest, draft_id: int):
 )
 def claim(request: HttpRequest, draft_id: int):
     user = _reviewer(request)
-    get_object_or_404(DraftRequest, pk=draft_id)
+    _visible_draft(user, draft_id)
     draft = workflow.draft_request_claim(request_id=draft_id, user=user, request=request)
     return {
         "id": draft.pk,
@@ -90,7 +96,7 @@ def claim(request: HttpRequest, draft_id: int):
 )
 def decide(request: HttpRequest, draft_id: int, payload: DecisionIn):
     user = _reviewer(request)
-    get_object_or_404(DraftRequest, pk=draft_id)
+    _visible_draft(user, draft_id)
     decision = workflow.draft_request_decide(
         request_id=draft_id,
         user=user,

@@ -17,7 +17,7 @@ from reviewapp.api.schemas import (
     MessageOut,
     errors,
 )
-from reviewapp.models import Conversation, DraftRequest
+from reviewapp.models import Conversation, DraftRequest, Service
 
 router = Router(tags=["patient"])
 
@@ -39,8 +39,13 @@ def awaiting_reply(conversation: Conversation) -> bool:
     "/conversations", response={201: ConversationCreated, **errors(400, 413, 415, 422)}, auth=None
 )
 def create_conversation(request: HttpRequest, payload: ConversationIn | None = None):
+    service = None
+    if payload and payload.service:
+        service = Service.objects.filter(slug=payload.service).first()
+        if service is None:
+            raise workflow.InvalidInput("No such service.")
     conversation, token = workflow.conversation_start(
-        locale=payload.locale if payload else "en", request=request
+        locale=payload.locale if payload else "en", service=service, request=request
     )
     return 201, {"id": conversation.pk, "token": token}
 

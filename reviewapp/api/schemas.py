@@ -51,6 +51,8 @@ class ConversationIn(StrictSchema):
     locale: str = Field(
         "en", min_length=2, max_length=10, pattern=r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})?$"
     )
+    # The service (team, site) whose clinicians answer; the default one if left out.
+    service: str | None = Field(None, min_length=1, max_length=50, pattern=r"^[-a-zA-Z0-9_]+$")
 
 
 class ConversationCreated(Schema):

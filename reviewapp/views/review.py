@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -14,9 +15,16 @@ from django.views.decorators.http import require_GET, require_POST
 
 from reviewapp import workflow
 from reviewapp.audit import audit_record
+from reviewapp.errors import InvalidInput
 from reviewapp.models import Decision, DraftRequest, ModelProfile, RiskLevel
 from reviewapp.queue import QueueFilters, queue_counts, queue_rows, sla_minutes
 from reviewapp.risk.protocol import protocol, resources_for, resources_missing
+from reviewapp.services import (
+    MIN_REASON_CHARS,
+    break_glass_open,
+    draft_visible_to,
+    visible_drafts,
+)
 from reviewapp.views.access import (
     decision_form_context,
     optional_int,
@@ -24,6 +32,7 @@ from reviewapp.views.access import (
     verdict_fields,
 )
 from reviewapp.views.diffs import render_diff
+from reviewapp.views.errors import audit_denied
 from reviewapp.views.queue_html import queue_rows_html
 
 
@@ -39,7 +48,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     context = {
         "rows": rows,
         "rows_html": queue_rows_html(rows),
-        "counts": queue_counts(now=now),
+        "counts": queue_counts(user=user, now=now),
         "filters": filters,
         "now": now,
     }
@@ -53,19 +62,33 @@ def queue(request: HttpRequest) -> HttpResponse:
     return render(request, "reviewapp/queue.html", context)
 
 
-def _draft(draft_id: int) -> DraftRequest:
-    return get_object_or_404(
+class OtherService(PermissionDenied):
+    """The request belongs to a service the user is not in (break-glass can open it)."""
+
+
+def _draft(request: HttpRequest, draft_id: int) -> DraftRequest:
+    draft = get_object_or_404(
         DraftRequest.objects.select_related("message__conversation", "claimed_by", "profile"),
         pk=draft_id,
         purpose=DraftRequest.Purpose.REPLY,
     )
+    if not draft_visible_to(draft, request.user):
+        raise OtherService(_("This conversation belongs to another service."))
+    return draft
 
 
 @require_GET
 @login_required
 def review(request: HttpRequest, draft_id: int) -> HttpResponse:
     user = reviewer(request)
-    draft = _draft(draft_id)
+    try:
+        draft = _draft(request, draft_id)
+    except OtherService:
+        audit_denied(request, channel="page")
+        form = {"min_chars": MIN_REASON_CHARS}
+        return render(
+            request, "reviewapp/break_glass.html", {"draft_id": draft_id, **form}, status=403
+        )
     now = timezone.now()
     audit_record(action="draft.view", actor=user, obj=draft, request=request, via="page")
     candidates = list(draft.candidates.all())
@@ -127,7 +150,7 @@ def _status_fragment(request, draft: DraftRequest, *, page_version: int | None, 
 def claim_status(request: HttpRequest, draft_id: int) -> HttpResponse:
     """Who holds the request now, and whether it changed since the page was drawn."""
     reviewer(request)
-    draft = _draft(draft_id)
+    draft = _draft(request, draft_id)
     return _status_fragment(request, draft, page_version=optional_int(request.GET.get("v")))
 
 
@@ -135,12 +158,12 @@ def claim_status(request: HttpRequest, draft_id: int) -> HttpResponse:
 @login_required
 def lease_renew(request: HttpRequest, draft_id: int) -> HttpResponse:
     user = reviewer(request)
-    _draft(draft_id)
+    _draft(request, draft_id)
     error = None
     try:
         draft = workflow.draft_request_renew_lease(request_id=draft_id, user=user)
     except workflow.Conflict as exc:
-        draft, error = _draft(draft_id), str(exc)
+        draft, error = _draft(request, draft_id), str(exc)
     return _status_fragment(
         request, draft, page_version=optional_int(request.GET.get("v")), error=error
     )
@@ -150,7 +173,7 @@ def lease_renew(request: HttpRequest, draft_id: int) -> HttpResponse:
 @login_required
 def claim(request: HttpRequest, draft_id: int) -> HttpResponse:
     user = reviewer(request)
-    _draft(draft_id)
+    _draft(request, draft_id)
     try:
         workflow.draft_request_claim(request_id=draft_id, user=user, request=request)
     except workflow.WorkflowError as exc:
@@ -162,7 +185,7 @@ def claim(request: HttpRequest, draft_id: int) -> HttpResponse:
 @login_required
 def decide(request: HttpRequest, draft_id: int) -> HttpResponse:
     user = reviewer(request)
-    _draft(draft_id)
+    _draft(request, draft_id)
     action = request.POST.get("action", "")
     try:
         version = optional_int(request.POST.get("version"))
@@ -219,18 +242,39 @@ def decide(request: HttpRequest, draft_id: int) -> HttpResponse:
 def diff(request: HttpRequest, draft_id: int) -> HttpResponse:
     """The word-level difference between the chosen candidate and the edit so far."""
     reviewer(request)
-    return render_diff(request, _draft(draft_id).candidates)
+    return render_diff(request, _draft(request, draft_id).candidates)
 
 
 @require_GET
 @login_required
 def neighbour(request: HttpRequest, draft_id: int, direction: str) -> HttpResponse:
     """The next or previous open request in queue order."""
-    reviewer(request)
+    user = reviewer(request)
     draft = get_object_or_404(DraftRequest, pk=draft_id)
-    items = DraftRequest.objects.for_review()
+    items = visible_drafts(DraftRequest.objects.for_review(), user)
     found = (items.after(draft) if direction == "next" else items.before(draft)).first()
     if found is None:
         messages.info(request, _("No more requests in that direction."))
         return redirect(reverse("queue"))
     return redirect("review", draft_id=found.pk)
+
+
+@require_POST
+@login_required
+def break_glass(request: HttpRequest, draft_id: int) -> HttpResponse:
+    """Open another service's conversation, with a stated reason, for a few hours."""
+    user = reviewer(request)
+    draft = get_object_or_404(
+        DraftRequest.objects.select_related("message__conversation__service"), pk=draft_id
+    )
+    try:
+        break_glass_open(
+            user=user,
+            conversation=draft.message.conversation,
+            reason=request.POST.get("reason", ""),
+            request=request,
+        )
+    except InvalidInput as exc:
+        context = {"draft_id": draft_id, "min_chars": MIN_REASON_CHARS, "error": str(exc)}
+        return render(request, "reviewapp/break_glass.html", context, status=400)
+    return redirect("review", draft_id=draft_id)

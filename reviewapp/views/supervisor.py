@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET
 from reviewapp.models import Candidate, DraftRequest, RiskLevel, WorkerHeartbeat
 from reviewapp.queue import past_target, queue_counts, queue_items, sla_minutes
 from reviewapp.risk.alerts import alerts_undelivered
+from reviewapp.services import visible_drafts
 from reviewapp.views.access import reviewer, supervisor
 from worker.post_filters import POST_FILTERS
 
@@ -58,10 +59,13 @@ def _flag_counts(*, since) -> list[dict]:
     ]
 
 
-def _status_counts() -> dict[str, int]:
+def _status_counts(user) -> dict[str, int]:
     """Open requests per status, every open status listed, in one query."""
     counted = dict(
-        DraftRequest.objects.for_review().values_list("status").annotate(n=Count("pk")).order_by()
+        visible_drafts(DraftRequest.objects.for_review(), user)
+        .values_list("status")
+        .annotate(n=Count("pk"))
+        .order_by()
     )
     return {status.label: counted.get(status, 0) for status in DraftRequest.OPEN_STATUSES}
 
@@ -69,31 +73,34 @@ def _status_counts() -> dict[str, int]:
 @require_GET
 @login_required
 def overview(request: HttpRequest) -> HttpResponse:
-    supervisor(request)
+    user = supervisor(request)
     now = timezone.now()
     held = (
-        queue_items()
+        queue_items(user)
         .filter(claimed_by__isnull=False, claim_expires_at__gt=now)
         .order_by("claimed_at")[:LIST_LIMIT]
     )
     context = {
         "now": now,
-        "counts": queue_counts(now=now),
+        "counts": queue_counts(user=user, now=now),
         "held": [{"draft": d, "held_seconds": (now - d.claimed_at).total_seconds()} for d in held],
         "past_target": [
             {
                 "draft": d,
                 "overdue_minutes": int(d.waiting_seconds(now) / 60) - sla_minutes(d.risk_level),
             }
-            for d in queue_items().filter(past_target(now))[:LIST_LIMIT]
+            for d in queue_items(user).filter(past_target(now))[:LIST_LIMIT]
         ],
-        "crisis": queue_items().filter(risk_level=RiskLevel.CRISIS)[:LIST_LIMIT],
+        "crisis": queue_items(user).filter(risk_level=RiskLevel.CRISIS)[:LIST_LIMIT],
         "undelivered_alerts": list(
-            alerts_undelivered().select_related("draft_request").order_by("created_at")[:LIST_LIMIT]
+            alerts_undelivered()
+            .filter(draft_request__in=visible_drafts(DraftRequest.objects.all(), user))
+            .select_related("draft_request")
+            .order_by("created_at")[:LIST_LIMIT]
         ),
         "flag_counts": _flag_counts(since=now - timedelta(days=FLAG_WINDOW_DAYS)),
         "flag_window_days": FLAG_WINDOW_DAYS,
-        "status_counts": _status_counts(),
+        "status_counts": _status_counts(user),
     }
     template = "reviewapp/_overview_live.html" if request.htmx else "reviewapp/overview.html"
     return render(request, template, context)
