@@ -7,7 +7,7 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 
 from reviewapp import workflow
-from reviewapp.models import Conversation, UserPreference
+from reviewapp.models import Conversation, Service, UserPreference, default_service_id
 from reviewapp.roles import roles_sync
 
 SAMPLE_MESSAGE = (
@@ -34,12 +34,14 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         roles_sync()
         users = get_user_model()
+        service = Service.objects.get(pk=default_service_id())
         for username, (role, language) in DEMO_USERS.items():
             user, _ = users.objects.get_or_create(username=username)
             password = secrets.token_urlsafe(9)
             user.set_password(password)
             user.save()
             user.groups.set([Group.objects.get(name=role)])
+            service.members.add(user)
             UserPreference.objects.update_or_create(user=user, defaults={"language": language})
             self.stdout.write(f"{role} login: {username} / {password} ({language})")
 
@@ -49,6 +51,10 @@ class Command(BaseCommand):
         admin.set_password(admin_password)
         admin.save()
         self.stdout.write(f"admin login: admin / {admin_password}")
+        self.stdout.write(
+            "second factor: clinician, supervisor, curator and admin enrol an authenticator "
+            "app at their first login (the page shows a QR code and the key)"
+        )
 
         if not Conversation.objects.exists():
             for locale, text in (("en", SAMPLE_MESSAGE), ("fi", SAMPLE_MESSAGE_FI)):
