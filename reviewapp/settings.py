@@ -207,6 +207,10 @@ else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "visibility_timeout": envint("CELERY_VISIBILITY_TIMEOUT", "3600"),
         "socket_connect_timeout": 2,
+        # A broker that accepts connections but never answers (hung, or cut off)
+        # must fail a publish as fast as one that refuses them: a patient's POST
+        # waits on it (tests/test_faults.py, the hung-broker case).
+        "socket_timeout": 2,
     }
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True

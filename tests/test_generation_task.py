@@ -13,6 +13,7 @@ from django.db import transaction
 from reviewapp import workflow
 from reviewapp.models import Candidate, DraftRequest
 from tests.factories import candidate, patient_message
+from tests.processes import app_broker
 from tests.test_full_loop import wait_for
 from worker.celery import app
 from worker.tasks import generate_candidates, profile_spec
@@ -21,14 +22,8 @@ from worker.tasks import generate_candidates, profile_spec
 @contextmanager
 def broker_unreachable():
     """Point the app at a port where nothing listens: every publish is refused."""
-    working_url = app.conf.broker_url
-    app.conf.broker_url = "redis://127.0.0.1:1/0"
-    app._after_fork()  # drop pooled connections to the working broker
-    try:
+    with app_broker("redis://127.0.0.1:1/0"):
         yield
-    finally:
-        app.conf.broker_url = working_url
-        app._after_fork()
 
 
 @pytest.mark.django_db(transaction=True)

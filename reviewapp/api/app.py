@@ -1,12 +1,15 @@
 """The JSON API under /api/v1/, its error format, and its OpenAPI document.
 
-Every error is ``{"error": "..."}`` with a 4xx status and never echoes the
-request body back (it may be a patient's words).
+Every error is ``{"error": "..."}`` with a 4xx status (503 while the database is
+out of reach) and never echoes the request body back (it may be a patient's words).
 """
 
 from __future__ import annotations
 
+import logging
+
 from django.core.exceptions import PermissionDenied
+from django.db import DatabaseError
 from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -24,6 +27,9 @@ api = NinjaAPI(
 )
 api.add_router("/", patient.router)
 api.add_router("/", clinician.router)
+
+
+logger = logging.getLogger(__name__)
 
 
 def _error(request, message: str, status: int, **extra):
@@ -69,3 +75,11 @@ def _conflict(request, exc):
 @api.exception_handler(workflow.WorkflowError)
 def _refused(request, exc):
     return _error(request, str(exc), 400)
+
+
+@api.exception_handler(DatabaseError)
+def _database_unavailable(request, exc):
+    # The transaction was rolled back whole; the client may simply try again. The
+    # class only: a database error's message may quote a row.
+    logger.error("database error on %s: %s", request.path, type(exc).__name__)
+    return _error(request, "The service is briefly unavailable; try again.", 503)
