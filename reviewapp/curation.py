@@ -1,7 +1,7 @@
 """Choosing what goes into an export: filters, near-duplicate prompts, train/validation split.
 
 Filters narrow the decided messages (date range, profile and version, reviewer,
-rejection reason, language, risk level) and, where two or more reviewers gave a
+rejection reason, language, risk level, service) and, where two or more reviewers gave a
 verdict on one item, keep it only when enough of them agree. Prompts that differ only in case,
 punctuation or spacing are kept once. The split is by conversation, decided by
 a hash of its id, so a conversation is never split and stays on its side in
@@ -33,6 +33,7 @@ class ExportFilters:
     reason: str = ""
     language: str = ""
     risk_level: str = ""
+    service: str = ""  # a service's slug: one team's or site's conversations
     # The share of an item's reviewers (two or more) who must give its most common
     # verdict; an item with one verdict has nothing to agree with and passes.
     min_agreement: float | None = None
@@ -76,6 +77,8 @@ class ExportFilters:
             )
         if self.risk_level:
             messages = messages.filter(risk_level=self.risk_level)
+        if self.service:
+            messages = messages.filter(conversation__service__slug=self.service)
         return messages.distinct()
 
     def agreement_ok(self, verdict_keys: list[str]) -> bool:

@@ -140,3 +140,16 @@ def test_it_also_writes_parquet_and_a_datasets_folder_that_load_back(alice, tmp_
     assert any(name.startswith("sft.dataset/") for name in manifest["files"])
     for name, meta in manifest["files"].items():
         assert meta["sha256"] == hashlib.sha256((tmp_path / name).read_bytes()).hexdigest()
+
+
+def test_it_filters_by_service(alice, tmp_path):
+    from reviewapp.models import Service
+
+    north = Service.objects.create(slug="north", name="North")
+    conversation, _ = workflow.conversation_start(service=north)
+    _released(alice, "North's message.", conversation=conversation)
+    _released(alice, "Main's message.")
+    dataset_export(
+        ExportOptions(fmt="sft", filters=ExportFilters(service="north")), out_dir=tmp_path / "n"
+    )
+    assert _prompts(tmp_path / "n") == ["North's message."]

@@ -42,9 +42,12 @@ def errors(*statuses: int) -> dict[int, type[Error]]:
     The common ones: 400 a body that is not JSON at all, or a value the workflow
     refuses; 401 missing or wrong credentials; 413 a body too large to read and
     415 one that is not application/json (both from JsonBodyOnlyMiddleware);
-    422 a request that does not match the schema.
+    422 a request that does not match the schema; 503 (always listed) the database
+    out of reach.
     """
-    return {status: InvalidRequest if status == 422 else Error for status in statuses}
+    # Every operation reads the database, so every one may answer 503 while it is out
+    # of reach (reviewapp/api/app.py).
+    return {status: InvalidRequest if status == 422 else Error for status in (*statuses, 503)}
 
 
 class ConversationIn(StrictSchema):

@@ -50,6 +50,7 @@ class ExportForm(forms.Form):
         choices=_blank_first(REJECTION_REASONS.items()),
     )
     language = forms.CharField(label=gettext_lazy("Language"), required=False, max_length=10)
+    service = forms.CharField(label=gettext_lazy("Service"), required=False, max_length=50)
     risk_level = forms.ChoiceField(
         label=gettext_lazy("Risk level"), required=False, choices=_blank_first(RiskLevel.choices)
     )

@@ -36,6 +36,7 @@ class Command(BaseCommand):
         parser.add_argument("--reason", default="", help="a rejection reason key")
         parser.add_argument("--language", default="", help="e.g. fi or en")
         parser.add_argument("--risk-level", default="", help="none, elevated or crisis")
+        parser.add_argument("--service", default="", help="a service's slug")
         parser.add_argument(
             "--min-agreement",
             type=float,
