@@ -106,10 +106,16 @@ def conversation_start(
 
 def _conversation_risk(conversation: Conversation, since) -> str:
     """The highest level any of the conversation's recent messages was screened at."""
+    # Distinct levels, at most three rows, however long the conversation (and no
+    # ordering: Message's default would put created_at into the DISTINCT).
     levels = set(
         Message.objects.filter(
             conversation=conversation, role=Message.Role.PATIENT, created_at__gte=since
-        ).values_list("risk_level", flat=True)
+        )
+        .exclude(risk_level=RiskLevel.NONE)
+        .order_by()
+        .values_list("risk_level", flat=True)
+        .distinct()
     )
     return max(levels | {RiskLevel.NONE}, key=LEVEL_RANK.__getitem__)
 
