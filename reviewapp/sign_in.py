@@ -24,6 +24,7 @@ from reviewapp.audit import audit_record
 SECOND_FACTOR_PERMISSIONS = (roles.REVIEW, roles.SUPERVISE, roles.EXPORT)
 LOGGED_IN_AT = "countersign_logged_in_at"
 ACTIVE_AT = "countersign_active_at"
+ACTIVITY_RESOLUTION = 60  # seconds
 # Reachable before the second factor: signing in and out, and what is not a
 # clinician's page (the patient's chat and the token-authorised API).
 OPEN_PATH_PREFIXES = ("/login/", "/logout/", "/account/two-factor/", "/static/", "/chat/", "/api/")
@@ -73,7 +74,10 @@ class SessionLimitsMiddleware:
                 )
                 logout(request)
                 return _to(request, reverse("login") + "?" + urlencode({"expired": expired}))
-            if not request.headers.get("HX-Request"):
+            active = session.get(ACTIVE_AT, logged_in)
+            # Saved at most once a minute: a session write on every page would cost
+            # more than the minute of precision is worth.
+            if not request.headers.get("HX-Request") and now - active > ACTIVITY_RESOLUTION:
                 session[ACTIVE_AT] = now
         return self.get_response(request)
 

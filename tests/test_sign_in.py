@@ -108,11 +108,15 @@ def test_an_idle_session_ends_and_polling_does_not_keep_it_alive(client, alice):
     # An open page polls: that is not the user doing anything.
     assert client.get("/queue/?fragment=1", HTTP_HX_REQUEST="true").status_code == 200
     assert time.time() - client.session[ACTIVE_AT] >= 10 * 60
+    # A page the user asks for is activity.
+    assert client.get("/queue/").status_code == 200
+    assert time.time() - client.session[ACTIVE_AT] < 5
     _age_session(client, **{ACTIVE_AT: 16 * 60})
     polled = client.get("/queue/", HTTP_HX_REQUEST="true")
     assert polled.status_code == 204 and polled["HX-Redirect"] == "/login/?expired=idle"
     assert client.get("/queue/")["Location"].startswith("/login/")
     assert AuditEvent.objects.filter(action="session.expired", details__reason="idle").exists()
+    assert b"without activity" in client.get("/login/?expired=idle").content
 
 
 def test_a_session_ends_after_its_absolute_limit_however_busy(client, alice):
