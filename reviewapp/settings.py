@@ -291,6 +291,12 @@ COUNTERSIGN = {
     # A session with no page asked for this long ends; polling does not count.
     "SESSION_IDLE_MINUTES": envint("SESSION_IDLE_MINUTES", "15"),
     "SESSION_MAX_HOURS": envint("SESSION_MAX_HOURS", "12"),
+    # Whether a user may enrol their own authenticator at first login. In production
+    # an administrator issues it (manage.py enrolauthenticator): otherwise whoever
+    # first holds a password would enrol the second factor too.
+    "SECOND_FACTOR_SELF_ENROL": envbool(
+        "SECOND_FACTOR_SELF_ENROL", "false" if PRODUCTION else "true"
+    ),
     # Links in notifications point here.
     "SITE_URL": envstr("SITE_URL", "http://127.0.0.1:8000"),
 }

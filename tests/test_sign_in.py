@@ -184,3 +184,50 @@ def test_api_tokens_are_hashed_shown_once_and_revocable(client, alice):
     with pytest.raises(CommandError, match="No live token"):
         call_command("revokeapitoken", "alice", "--all", stdout=StringIO())
     assert "apitoken.revoke" in _actions()
+
+
+def test_where_self_enrolment_is_off_an_administrator_issues_the_authenticator(
+    client, alice, settings
+):
+    settings.COUNTERSIGN = {**settings.COUNTERSIGN, "SECOND_FACTOR_SELF_ENROL": False}
+    TOTPDevice.objects.filter(user=alice).delete()
+    _log_in(client, alice)
+    refused = client.get("/account/two-factor/?next=/queue/")
+    assert refused.status_code == 403 and b"administrator" in refused.content
+    assert not TOTPDevice.objects.filter(user=alice).exists()
+    assert "second_factor.missing" in _actions()
+
+    out = StringIO()
+    call_command("enrolauthenticator", "alice", stdout=out)
+    assert out.getvalue().startswith("otpauth://totp/")
+    page = client.get("/account/two-factor/?next=/queue/")
+    assert page.status_code == 200 and "secret" in page.context
+    device = TOTPDevice.objects.get(user=alice)
+    client.post("/account/two-factor/", {"code": code_for(device), "next": "/queue/"})
+    assert client.get("/queue/").status_code == 200
+    with pytest.raises(CommandError, match="use --replace"):
+        call_command("enrolauthenticator", "alice", stdout=StringIO())
+    assert "second_factor.issued" in _actions()
+
+
+def test_production_settings_do_not_let_users_enrol_themselves():
+    env = {
+        **os.environ,
+        "DEBUG": "false",
+        "SECRET_KEY": "y" * 60,
+        "ALLOWED_HOSTS": "desk.example.org",
+    }
+    shown = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from django.conf import settings as s; "
+            "print(s.COUNTERSIGN['SECOND_FACTOR_SELF_ENROL'], s.SESSION_COOKIE_SECURE)",
+        ],
+        cwd=ROOT,
+        env={**env, "DJANGO_SETTINGS_MODULE": "reviewapp.settings"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert shown.stdout.split() == ["False", "True"], shown.stderr

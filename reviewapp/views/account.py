@@ -2,7 +2,10 @@
 
 A user with no confirmed device is shown a new secret (as a QR code and as
 text) and confirms it with a first code; afterwards each login asks for a
-code. django-otp throttles repeated wrong codes; every outcome is audited.
+code. Where users may not enrol themselves (production's default), the secret
+comes from an administrator (``manage.py enrolauthenticator``) and the page
+only confirms it. django-otp throttles repeated wrong codes; every outcome is
+audited.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from io import BytesIO
 import qrcode
 import qrcode.image.svg
 from django import forms
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -37,6 +41,12 @@ class CodeForm(forms.Form):
     )
 
 
+def new_device(user) -> TOTPDevice:
+    """A fresh, unconfirmed authenticator for ``user`` (confirmed by its first right code)."""
+    TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+    return TOTPDevice.objects.create(user=user, name=DEVICE_NAME, confirmed=False)
+
+
 def _qr_svg(url: str) -> str:
     image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage)
     buffer = BytesIO()
@@ -58,7 +68,10 @@ def two_factor(request: HttpRequest) -> HttpResponse:
     confirmed = TOTPDevice.objects.filter(user=user, confirmed=True).first()
     device = confirmed or TOTPDevice.objects.filter(user=user, confirmed=False).first()
     if device is None:
-        device = TOTPDevice.objects.create(user=user, name=DEVICE_NAME, confirmed=False)
+        if not settings.COUNTERSIGN["SECOND_FACTOR_SELF_ENROL"]:
+            audit_record(action="second_factor.missing", actor=user, request=request)
+            return render(request, "registration/two_factor_missing.html", status=403)
+        device = new_device(user)
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         allowed, _why = device.verify_is_allowed()
