@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import sys
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -28,11 +26,13 @@ import django  # noqa: E402
 
 django.setup()
 
+# Run as a script, bench/ is on the path.
+from deid_scoring import score  # noqa: E402
+
 from reviewapp.deid import find_entities  # noqa: E402
 from reviewapp.deid.structured import find_structured  # noqa: E402
 
 BASELINE_TYPES = {"EMAIL", "URL", "PHONE", "HETU", "SSN"}
-WORD = re.compile(r"\w+")
 
 
 def baseline(text: str):
@@ -40,28 +40,8 @@ def baseline(text: str):
 
 
 def evaluate(rows: list[dict], find) -> tuple[Counter, Counter, int, int, float]:
-    found, total = Counter(), Counter()
-    kept = words = 0
-    started = time.perf_counter()
-    for row in rows:
-        text = row["text"]
-        covered = set()
-        for entity in find(text):
-            covered.update(range(entity.start, entity.end))
-        gold = set()
-        for entity in row["entities"]:
-            span = set(range(entity["start"], entity["end"]))
-            gold |= span
-            total[entity["type"]] += 1
-            found[entity["type"]] += span <= covered
-        for match in WORD.finditer(text):
-            span = set(range(match.start(), match.end()))
-            if span & gold:
-                continue
-            words += 1
-            kept += not (span & covered)
-    elapsed = time.perf_counter() - started
-    return found, total, kept, words, len(rows) / elapsed
+    result = score(rows, find)
+    return result.found, result.total, result.kept, result.words, len(rows) / result.seconds
 
 
 def main() -> None:

