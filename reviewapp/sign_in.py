@@ -65,16 +65,14 @@ class SessionLimitsMiddleware:
             now = time.time()
             session = request.session
             logged_in = session.setdefault(LOGGED_IN_AT, now)
-            expired = session_expiry(
-                now=now, logged_in=logged_in, active=session.get(ACTIVE_AT, logged_in)
-            )
+            active = session.get(ACTIVE_AT, logged_in)
+            expired = session_expiry(now=now, logged_in=logged_in, active=active)
             if expired:
                 audit_record(
                     action="session.expired", actor=request.user, request=request, reason=expired
                 )
                 logout(request)
                 return _to(request, reverse("login") + "?" + urlencode({"expired": expired}))
-            active = session.get(ACTIVE_AT, logged_in)
             # Saved at most once a minute: a session write on every page would cost
             # more than the minute of precision is worth.
             if not request.headers.get("HX-Request") and now - active > ACTIVITY_RESOLUTION:

@@ -19,7 +19,6 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -28,6 +27,7 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from reviewapp.audit import audit_record
+from reviewapp.lib.next_url import same_site_or_root
 
 DEVICE_NAME = "authenticator"
 
@@ -55,10 +55,7 @@ def _qr_svg(url: str) -> str:
 
 
 def _next_url(request: HttpRequest) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return target
-    return "/"
+    return same_site_or_root(request, request.POST.get("next") or request.GET.get("next") or "")
 
 
 @login_required

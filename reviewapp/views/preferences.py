@@ -6,11 +6,11 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from reviewapp.audit import audit_record
+from reviewapp.lib.next_url import same_site_or_root
 from reviewapp.middleware import remember_language
 from reviewapp.models import UserPreference
 
@@ -24,7 +24,4 @@ def language(request: HttpRequest) -> HttpResponse:
     UserPreference.objects.update_or_create(user=request.user, defaults={"language": chosen})
     remember_language(request, chosen)
     audit_record(action="preference.language", actor=request.user, request=request, language=chosen)
-    back = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
-        back = "/"
-    return redirect(back)
+    return redirect(same_site_or_root(request, request.POST.get("next", "")))
