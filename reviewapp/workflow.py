@@ -35,12 +35,12 @@ from reviewapp.models import (
     Decision,
     DraftRequest,
     Message,
-    ModelProfile,
     RiskLevel,
     sha256_text,
 )
 from reviewapp.risk.protocol import resources_for, resources_missing
 from reviewapp.risk.screen import LEVEL_RANK, risk_screen, screen_text
+from reviewapp.routing import default_profile
 from reviewapp.tokens import hash_secret, new_secret
 from worker.dispatch import enqueue_crisis_alert, enqueue_generation
 from worker.generated import GeneratedCandidate
@@ -71,13 +71,6 @@ def require_reviewer(user) -> None:
 def _enqueue_after_commit(draft_request: DraftRequest) -> None:
     request_id, queue = draft_request.pk, draft_request.profile.queue
     transaction.on_commit(lambda: enqueue_generation(request_id, queue))
-
-
-def default_profile() -> ModelProfile:
-    profile = ModelProfile.objects.filter(is_default=True).first()
-    if profile is None:
-        raise WorkflowError(_("No default model profile is configured."))
-    return profile
 
 
 # --- patient side -----------------------------------------------------------

@@ -44,10 +44,14 @@ def _own_folders(settings, tmp_path):
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Cached figures (the queue's counts) never leak from one test into the next."""
+    """Cached figures (the queue's counts, the routing table) never leak from one test
+    into the next: a test's rolled-back profile must not be the next one's default."""
     from django.core.cache import cache
 
+    from reviewapp.routing import routing_cache_clear
+
     cache.clear()
+    routing_cache_clear()
 
 
 @pytest.fixture(scope="session")
