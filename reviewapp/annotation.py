@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from reviewapp import roles
 from reviewapp.annotation_import import ImportRow
 from reviewapp.audit import audit_record
+from reviewapp.calibration import mix_in_gold
 from reviewapp.decision_input import (
     clean_text,
     verdict_extras,
@@ -72,7 +73,9 @@ def annotation_batch_import(
         )
         draft_ids = [
             _item_create(batch=batch, position=position, row=row).draft_request_id
-            for position, row in enumerate(rows, start=1)
+            for position, row in enumerate(
+                mix_in_gold(rows, is_gold=lambda row: row.gold is not None), start=1
+            )
         ]
         audit_record(
             action="annotation.import", actor=user, obj=batch, request=request, items=len(rows)
@@ -105,7 +108,11 @@ def _item_create(*, batch: AnnotationBatch, position: int, row: ImportRow) -> An
         waiting_since=prompt.created_at,
     )
     return AnnotationItem.objects.create(
-        batch=batch, position=position, external_id=row.external_id, draft_request=draft
+        batch=batch,
+        position=position,
+        external_id=row.external_id,
+        draft_request=draft,
+        gold=row.gold,
     )
 
 

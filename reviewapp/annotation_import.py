@@ -1,8 +1,9 @@
 """Reading an annotation batch: JSONL or CSV rows of a prompt and its optional history.
 
 JSONL: one object a line, ``{"prompt": "...", "history": [{"role": "user"|"assistant",
-"content": "..."}], "id": "..."}``; CSV: columns ``prompt``, optional ``history``
-(the same list, as JSON) and ``id``. Errors name the line, never quote the text.
+"content": "..."}], "id": "...", "gold": {...}}``; CSV: columns ``prompt``, optional
+``history`` (the same list, as JSON), ``id`` and ``gold`` (as JSON). ``gold`` marks a
+gold item (``reviewapp.calibration``). Errors name the line, never quote the text.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from reviewapp.calibration import gold_clean
 from reviewapp.decision_input import clean_text
 from reviewapp.errors import InvalidInput
 
@@ -26,6 +28,7 @@ class ImportRow:
     prompt: str
     history: list[dict[str, str]] = field(default_factory=list)
     external_id: str = ""
+    gold: dict | None = None  # the agreed correct decision (reviewapp.calibration)
 
 
 def _text(value: object, what: str, bad) -> str:
@@ -41,7 +44,7 @@ def _row(data: object, line: int) -> ImportRow:
 
     if not isinstance(data, dict):
         raise bad(_("expected an object with a prompt."))
-    unknown = set(data) - {"prompt", "history", "id"}
+    unknown = set(data) - {"prompt", "history", "id", "gold"}
     if unknown:
         raise bad(_("unknown field(s) %s.") % ", ".join(sorted(unknown)))
     history = data.get("history") or []
@@ -60,7 +63,20 @@ def _row(data: object, line: int) -> ImportRow:
         turns.append({"role": turn["role"], "content": content})
     prompt = _text(data.get("prompt"), _("The prompt"), bad)
     external_id = data.get("id")
-    return ImportRow(prompt=prompt, history=turns, external_id=str(external_id or "")[:200])
+    gold = data.get("gold")
+    if isinstance(gold, str):  # a CSV cell holds it as JSON
+        try:
+            gold = json.loads(gold)
+        except json.JSONDecodeError:
+            raise bad(_("gold is not valid JSON.")) from None
+    if gold is not None:
+        try:
+            gold = gold_clean(gold)
+        except InvalidInput as exc:
+            raise bad(str(exc)) from None
+    return ImportRow(
+        prompt=prompt, history=turns, external_id=str(external_id or "")[:200], gold=gold
+    )
 
 
 def _jsonl_rows(text: str):

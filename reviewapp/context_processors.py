@@ -13,4 +13,5 @@ def roles_context(request) -> dict:
         "can_annotate": roles.user_can(user, roles.ANNOTATE),
         "can_manage_annotation": roles.user_can(user, roles.MANAGE_ANNOTATION),
         "can_export": roles.user_can(user, roles.EXPORT),
+        "can_analyse": roles.user_can(user, roles.ANALYTICS),
     }

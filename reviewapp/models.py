@@ -298,6 +298,11 @@ class DraftRequest(models.Model):
     profile = models.ForeignKey(ModelProfile, on_delete=models.PROTECT, related_name="+")
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
     purpose = models.CharField(max_length=12, choices=Purpose.choices, default=Purpose.REPLY)
+    # Set when a blind comparison drafted this request: ``profile`` is then its
+    # first version (whose queue it goes to) and the candidates come from both.
+    comparison = models.ForeignKey(
+        "Comparison", null=True, blank=True, on_delete=models.PROTECT, related_name="draft_requests"
+    )
     risk_level = models.CharField(max_length=10, choices=RiskLevel.choices, default=RiskLevel.NONE)
     # Derived by the database from risk_level, so the queue's order is one index scan.
     risk_rank = models.GeneratedField(
@@ -575,6 +580,9 @@ class AnnotationItem(models.Model):
     draft_request = models.OneToOneField(
         DraftRequest, on_delete=models.PROTECT, related_name="annotation_item"
     )
+    # A gold item's agreed correct decision (``reviewapp.calibration``), or None.
+    # Annotators are never told which items are gold.
+    gold = models.JSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["batch", "position"]
@@ -661,3 +669,68 @@ class BreakGlassGrant(models.Model):
 
     def __str__(self) -> str:
         return f"break-glass by {self.user} on {self.conversation}"
+
+
+class Comparison(models.Model):
+    """A blind comparison at one site: a share of its new requests are drafted by
+    two profile versions at once, their candidates interleaved and unlabelled, so
+    the clinician's choice is a preference between the versions."""
+
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="comparisons")
+    profile_a = models.ForeignKey(ModelProfile, on_delete=models.PROTECT, related_name="+")
+    profile_b = models.ForeignKey(ModelProfile, on_delete=models.PROTECT, related_name="+")
+    # The share of the site's new requests routed to the comparison, (0, 1].
+    share = models.FloatField()
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    started_at = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        permissions = [
+            ("manage_comparison", "Can run blind comparisons and promote versions"),
+            ("view_analytics", "Can see quality analytics (figures only, no patient text)"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["service"],
+                condition=Q(ended_at__isnull=True),
+                name="one_running_comparison",
+            ),
+            models.CheckConstraint(
+                condition=~Q(profile_a=models.F("profile_b")), name="comparison_two_versions"
+            ),
+            models.CheckConstraint(
+                condition=Q(share__gt=0) & Q(share__lte=1), name="comparison_share_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.profile_a} vs {self.profile_b} at {self.service}"
+
+    @property
+    def running(self) -> bool:
+        return self.ended_at is None
+
+
+class Promotion(models.Model):
+    """A supervisor making a profile version the default, with the evidence they saw."""
+
+    profile = models.ForeignKey(ModelProfile, on_delete=models.PROTECT, related_name="+")
+    previous = models.ForeignKey(
+        ModelProfile, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    promoted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    promoted_at = models.DateTimeField(default=timezone.now)
+    # The figures on the page at the moment of promotion (``reviewapp.evidence``).
+    evidence = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-promoted_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.profile} promoted by {self.promoted_by_id}"

@@ -9,6 +9,14 @@ from reviewapp.audit import audit_record
 from reviewapp.models import Candidate, ModelProfile
 
 
+def default_clear_others(profile: ModelProfile) -> ModelProfile | None:
+    """Clear the default flag of every other profile (one default at a time, cleared
+    first so the unique constraint holds); returns the one that was the default."""
+    previous = ModelProfile.objects.filter(is_default=True).exclude(pk=profile.pk).first()
+    ModelProfile.objects.filter(is_default=True).exclude(pk=profile.pk).update(is_default=False)
+    return previous
+
+
 def profile_save(*, profile: ModelProfile, actor, request=None, **details) -> ModelProfile:
     """Save an added or edited profile.
 
@@ -25,10 +33,7 @@ def profile_save(*, profile: ModelProfile, actor, request=None, **details) -> Mo
             profile.pk = None
             profile.version = (latest["v"] or 0) + 1
         if profile.is_default:
-            # One default at a time; cleared first so the unique constraint holds.
-            ModelProfile.objects.filter(is_default=True).exclude(pk=profile.pk).update(
-                is_default=False
-            )
+            default_clear_others(profile)
         profile.save()
         audit_record(
             action="profile.revise" if is_revision else "profile.save",

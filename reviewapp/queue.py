@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from reviewapp.models import DraftRequest, RiskLevel
 from reviewapp.services import scope_key, visible_drafts
@@ -112,6 +113,7 @@ ROW_FIELDS = (
     "message__conversation__locale",
     "profile__name",
     "profile__version",
+    "comparison_id",
 )
 
 
@@ -131,6 +133,7 @@ def queue_rows(*, user, filters: QueueFilters, now: datetime, limit: int) -> lis
     # Labels are translated once per page, not once per row.
     risk_labels = {value: str(label) for value, label in RiskLevel.choices}
     status_labels = {value: str(label) for value, label in DraftRequest.Status.choices}
+    blind_label = _("blind comparison")
     href = reverse("review", args=[0]).replace("/0/", "/{}/")
     rows = []
     for values in items.values_list(*ROW_FIELDS)[:limit]:
@@ -145,7 +148,10 @@ def queue_rows(*, user, filters: QueueFilters, now: datetime, limit: int) -> lis
                 status_label=status_labels[d["status"]],
                 pseudonym=d["message__conversation__pseudonym"],
                 locale=d["message__conversation__locale"],
-                profile=f"{d['profile__name']} v{d['profile__version']}",
+                # A blind comparison's two versions stay unnamed until decided.
+                profile=blind_label
+                if d["comparison_id"]
+                else f"{d['profile__name']} v{d['profile__version']}",
                 waited_seconds=int((now - d["waiting_since"]).total_seconds()),
                 target_seconds=60 * sla_minutes(d["risk_level"]),
                 holder=d["claimed_by__username"] if held else None,

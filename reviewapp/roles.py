@@ -11,14 +11,17 @@ SUPERVISE = "reviewapp.supervise_draftrequest"
 ANNOTATE = "reviewapp.annotate_annotationbatch"
 MANAGE_ANNOTATION = "reviewapp.manage_annotationbatch"
 EXPORT = "reviewapp.export_trainingdata"
+ANALYTICS = "reviewapp.view_analytics"
+COMPARE = "reviewapp.manage_comparison"
 
 ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "clinician": (REVIEW,),
-    "supervisor": (REVIEW, SUPERVISE, MANAGE_ANNOTATION),
+    # Supervisors alone start blind comparisons and promote a version to the default.
+    "supervisor": (REVIEW, SUPERVISE, MANAGE_ANNOTATION, ANALYTICS, COMPARE),
     # Annotators see imported prompts only, never a patient's conversation.
     "annotator": (ANNOTATE,),
     # Only curators take data out, and only de-identified.
-    "curator": (EXPORT,),
+    "curator": (EXPORT, ANALYTICS),
 }
 
 

@@ -1,39 +1,76 @@
 """Which model profile drafts a new request: the one rule, read from a short per-process cache.
 
+A new request goes to the default profile, unless its site runs a blind
+comparison and the draw routes it there (``Comparison.share`` of the site's
+requests): then both versions draft it.
+
 Every patient message needs the answer, and it changes only when someone
-promotes a profile, so each process keeps it for ``ROUTING_CACHE_SECONDS``
-instead of asking PostgreSQL on every message (a query per message showed
-up as a tenth of the server's time under load, BENCHMARKS.md). Saving or
-deleting a profile clears this process's copy at once; other processes pick
-the change up within the cache time, so a promotion takes effect everywhere
-within a few seconds.
+promotes a profile or starts or ends a comparison, so each process keeps the
+routing table for ``ROUTING_CACHE_SECONDS`` instead of asking PostgreSQL on
+every message (a query per message showed up as a tenth of the server's time
+under load, BENCHMARKS.md). Saving or deleting a profile or a comparison clears
+this process's copy at once; other processes pick the change up within the
+cache time, so a change takes effect everywhere within a few seconds.
 """
 
 from __future__ import annotations
 
+import random
 import time
+from dataclasses import dataclass
 
 from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext as _
 
 from reviewapp.errors import WorkflowError
-from reviewapp.models import ModelProfile
+from reviewapp.models import Comparison, ModelProfile
 
 ROUTING_CACHE_SECONDS = 5.0
 
-_cached: tuple[float, ModelProfile] | None = None
+
+@dataclass(frozen=True)
+class RoutingTable:
+    default: ModelProfile | None
+    comparisons: dict[int, Comparison]  # running ones, by service id
 
 
-def default_profile() -> ModelProfile:
+@dataclass(frozen=True)
+class Route:
+    profile: ModelProfile  # the one that drafts it (the first version of a comparison)
+    comparison: Comparison | None = None
+
+
+_cached: tuple[float, RoutingTable] | None = None
+
+
+def _routing_table() -> RoutingTable:
     global _cached
     now = time.monotonic()
     if _cached is not None and _cached[0] > now:
         return _cached[1]
-    profile = ModelProfile.objects.filter(is_default=True).first()
+    running = Comparison.objects.filter(ended_at__isnull=True).select_related(
+        "profile_a", "profile_b"
+    )
+    table = RoutingTable(
+        default=ModelProfile.objects.filter(is_default=True).first(),
+        comparisons={c.service_id: c for c in running},
+    )
+    _cached = (now + ROUTING_CACHE_SECONDS, table)
+    return table
+
+
+def default_profile() -> ModelProfile:
+    profile = _routing_table().default
     if profile is None:
         raise WorkflowError(_("No default model profile is configured."))
-    _cached = (now + ROUTING_CACHE_SECONDS, profile)
     return profile
+
+
+def route_new_request(service_id: int | None, *, draw=random.random) -> Route:
+    comparison = _routing_table().comparisons.get(service_id)
+    if comparison is not None and draw() < comparison.share:
+        return Route(profile=comparison.profile_a, comparison=comparison)
+    return Route(profile=default_profile())
 
 
 def routing_cache_clear(**_ignored) -> None:
@@ -41,5 +78,6 @@ def routing_cache_clear(**_ignored) -> None:
     _cached = None
 
 
-post_save.connect(routing_cache_clear, sender=ModelProfile, dispatch_uid="routing-save")
-post_delete.connect(routing_cache_clear, sender=ModelProfile, dispatch_uid="routing-delete")
+for _model in (ModelProfile, Comparison):
+    post_save.connect(routing_cache_clear, sender=_model, dispatch_uid=f"routing-save-{_model}")
+    post_delete.connect(routing_cache_clear, sender=_model, dispatch_uid=f"routing-del-{_model}")

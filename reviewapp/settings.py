@@ -237,6 +237,9 @@ CELERY_BEAT_SCHEDULE = {
 # --- Countersign ------------------------------------------------------------
 COUNTERSIGN = {
     "CANDIDATES_PER_REQUEST": envint("CANDIDATES_PER_REQUEST", "3"),
+    # Blind comparisons: decisive preferences (a win for one version) needed before
+    # a win rate is called significant, however narrow its interval.
+    "COMPARISON_MIN_DECISIVE": envint("COMPARISON_MIN_DECISIVE", "30"),
     "CLAIM_LEASE_SECONDS": envint("CLAIM_LEASE_SECONDS", "600"),
     # A request still queued or generating this long after its last attempt
     # started is presumed lost (broker outage, killed worker) and re-enqueued.

@@ -8,7 +8,9 @@ from django.views.generic import RedirectView
 from reviewapp.api.app import api
 from reviewapp.views import (
     account,
+    analytics,
     annotation,
+    comparisons,
     exports,
     patient,
     preferences,
@@ -34,6 +36,17 @@ urlpatterns = [
     path("review/<int:draft_id>/prev/", review.neighbour, {"direction": "prev"}, name="prev"),
     path("supervisor/", supervisor.overview, name="overview"),
     path("workers/", supervisor.workers, name="workers"),
+    path("calibration/", supervisor.calibration, name="calibration"),
+    path("analytics/", analytics.dashboard, name="analytics"),
+    path("analytics/compare/", analytics.compare, name="analytics_compare"),
+    path("comparisons/", comparisons.comparisons, name="comparisons"),
+    path("comparisons/<int:comparison_id>/", comparisons.comparison, name="comparison"),
+    path(
+        "comparisons/<int:comparison_id>/end/",
+        comparisons.comparison_stop,
+        name="comparison_end",
+    ),
+    path("profiles/<int:profile_id>/promote/", comparisons.promote, name="promote"),
     path("annotation/", annotation.batches, name="annotation_batches"),
     path("annotation/import/", annotation.batch_import, name="annotation_import"),
     path("annotation/<int:batch_id>/", annotation.batch_detail, name="annotation_batch"),

@@ -40,7 +40,7 @@ from reviewapp.models import (
 )
 from reviewapp.risk.protocol import resources_for, resources_missing
 from reviewapp.risk.screen import LEVEL_RANK, risk_screen, screen_text
-from reviewapp.routing import default_profile
+from reviewapp.routing import route_new_request
 from reviewapp.tokens import hash_secret, new_secret
 from worker.dispatch import enqueue_crisis_alert, enqueue_generation
 from worker.generated import GeneratedCandidate
@@ -139,9 +139,11 @@ def message_receive(*, conversation: Conversation, text: str, request=None) -> M
             risk_level=level,
             risk_reasons=reasons,
         )
+        route = route_new_request(conversation.service_id)
         draft_request = DraftRequest.objects.create(
             message=message,
-            profile=default_profile(),
+            profile=route.profile,
+            comparison=route.comparison,
             waiting_since=message.created_at,
             risk_level=level,
         )
@@ -243,8 +245,17 @@ def generation_start(*, request_id: int, task_id: str) -> DraftRequest | None:
     )
 
 
-def candidates_store(*, request_id: int, candidates: list[GeneratedCandidate]) -> bool:
-    """Save one candidate set; False (and nothing written) if the request already moved on."""
+def candidates_store(
+    *,
+    request_id: int,
+    candidates: list[GeneratedCandidate],
+    profile_ids: list[int] | None = None,
+) -> bool:
+    """Save one candidate set; False (and nothing written) if the request already moved on.
+
+    ``profile_ids`` names the version that drafted each candidate where that is
+    not the request's own profile (a blind comparison's second version).
+    """
     with transaction.atomic():
         draft_request = DraftRequest.objects.select_for_update().get(pk=request_id)
         if draft_request.status != Status.GENERATING or draft_request.candidates.exists():
@@ -254,7 +265,7 @@ def candidates_store(*, request_id: int, candidates: list[GeneratedCandidate]) -
                 draft_request=draft_request,
                 position=position,
                 text=c.text,
-                profile_id=draft_request.profile_id,
+                profile_id=profile_ids[position] if profile_ids else draft_request.profile_id,
                 loading_mode=c.loading_mode,
                 generation_params=c.generation_params,
                 seed=c.seed,
@@ -527,6 +538,7 @@ def draft_request_decide(
                 retry = DraftRequest.objects.create(
                     message=draft_request.message,
                     profile=draft_request.profile,
+                    comparison=draft_request.comparison,
                     risk_level=draft_request.risk_level,
                     waiting_since=draft_request.waiting_since,
                 )
@@ -624,6 +636,7 @@ def draft_request_return(
         fresh = DraftRequest.objects.create(
             message=draft_request.message,
             profile=draft_request.profile,
+            comparison=draft_request.comparison,
             risk_level=draft_request.risk_level,
             waiting_since=draft_request.waiting_since,
             steering_note=note,
@@ -666,6 +679,7 @@ def draft_request_regenerate(
         fresh = DraftRequest.objects.create(
             message=draft_request.message,
             profile=draft_request.profile,
+            comparison=draft_request.comparison,
             risk_level=draft_request.risk_level,
             waiting_since=draft_request.waiting_since,
             steering_note=steering_note,

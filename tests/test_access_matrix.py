@@ -11,8 +11,9 @@ from django.core.management import call_command
 
 from reviewapp import workflow
 from reviewapp.annotation_import import ImportRow
+from reviewapp.comparisons import comparison_start
 from reviewapp.export import ExportOptions
-from reviewapp.models import AuditEvent, Decision, DraftRequest
+from reviewapp.models import AuditEvent, Comparison, Decision, DraftRequest, ModelProfile, Service
 from reviewapp.snapshots import snapshot_request, snapshot_write
 from tests.factories import patient_message, ready_request
 from tests.test_annotation import _batch, _drafted
@@ -36,6 +37,12 @@ PAGES = [
     ("/exports/", {"curator", "admin"}),
     ("/exports/{snapshot}/files/README.md", {"curator", "admin"}),
     ("/admin/reviewapp/auditevent/", {"admin"}),
+    ("/analytics/", {"supervisor", "curator", "admin"}),
+    ("/analytics/compare/", {"supervisor", "curator", "admin"}),
+    ("/comparisons/", {"supervisor", "curator", "admin"}),
+    ("/comparisons/{comparison}/", {"supervisor", "curator", "admin"}),
+    ("/profiles/{profile}/promote/", {"supervisor", "admin"}),
+    ("/calibration/", {"supervisor", "admin"}),
 ]
 # State-changing requests: refused ones must change nothing.
 POSTS = [
@@ -44,6 +51,8 @@ POSTS = [
     ("/review/{draft}/decide/", {"action": "write", "own_text": "Mine."}),
     ("/exports/", {"format": "sft", "validation_percent": "0", "min_edit_distance": "0.1"}),
     ("/annotation/item/{item}/", {"action": "write", "own_text": "Mine."}),
+    ("/profiles/{profile}/promote/", {}),
+    ("/comparisons/{comparison}/end/", {}),
 ]
 API = [
     ("get", "/api/v1/queue", REVIEWERS),
@@ -65,8 +74,19 @@ def world(alice, sam, ann, cora, mallory, tiny_profile):
     }
     batch = _drafted(_batch(sam, [ImportRow("An imported prompt.")], k=2))
     snapshot = snapshot_write(snapshot_request(ExportOptions(fmt="sft"), actor=cora).pk)
+    draft = ready_request()  # before the comparison, so no draw can route it there
+    other = ModelProfile.objects.create(name="other", label="other", base_model="unused")
+    comparison = comparison_start(
+        service=Service.objects.get(),
+        profile_a=tiny_profile,
+        profile_b=other,
+        share=0.1,
+        actor=sam,
+    )
     ids = {
-        "draft": ready_request().pk,
+        "profile": other.pk,
+        "comparison": comparison.pk,
+        "draft": draft.pk,
         "batch": batch.pk,
         "item": batch.items.get().pk,
         "snapshot": snapshot.pk,
@@ -119,6 +139,8 @@ def test_refused_posts_change_nothing(world, role):
         assert _refused(response), (role, path, response.status_code)
     assert DraftRequest.objects.values().get(pk=ids["draft"]) == draft_before
     assert not Decision.objects.exists()
+    assert not ModelProfile.objects.get(pk=ids["profile"]).is_default
+    assert Comparison.objects.get(pk=ids["comparison"]).running
 
 
 @pytest.mark.parametrize("role", ["none", "clinician", "supervisor", "annotator", "curator"])

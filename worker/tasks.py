@@ -7,6 +7,7 @@ import logging
 from django.conf import settings
 
 from reviewapp import workflow
+from reviewapp.comparisons import candidates_per_version, drafting_versions, interleave
 from reviewapp.models import ModelProfile
 from worker.celery import app
 from worker.health import heartbeat_write_safely
@@ -45,12 +46,19 @@ def generate_candidates(self, request_id: int) -> str:
         from worker.engine import DraftJob
         from worker.engine_cache import draft
 
-        job = DraftJob(
-            spec=profile_spec(draft_request.profile, steering_note=draft_request.steering_note),
-            turns=draft_request.message.history(),
-            n=settings.COUNTERSIGN["CANDIDATES_PER_REQUEST"],
-        )
-        candidates = draft(job, timeout=settings.CELERY_TASK_SOFT_TIME_LIMIT)
+        n = settings.COUNTERSIGN["CANDIDATES_PER_REQUEST"]
+        versions = drafting_versions(draft_request)
+        drafted = [
+            draft(
+                DraftJob(
+                    spec=profile_spec(profile, steering_note=draft_request.steering_note),
+                    turns=draft_request.message.history(),
+                    n=n if len(versions) == 1 else candidates_per_version(n),
+                ),
+                timeout=settings.CELERY_TASK_SOFT_TIME_LIMIT,
+            )
+            for profile in versions
+        ]
     except Exception as exc:
         # Only the exception type: its message may quote the patient's text.
         logger.error("generation for request %s failed: %s", request_id, type(exc).__name__)
@@ -61,7 +69,10 @@ def generate_candidates(self, request_id: int) -> str:
             return "failed"
         # No exc= here: Celery would log its message, which may quote patient text.
         raise self.retry(countdown=2**self.request.retries) from None
-    stored = workflow.candidates_store(request_id=request_id, candidates=candidates)
+    candidates, profile_ids = interleave([p.pk for p in versions], drafted)
+    stored = workflow.candidates_store(
+        request_id=request_id, candidates=candidates, profile_ids=profile_ids
+    )
     heartbeat_write_safely()
     return "stored" if stored else "discarded"
 

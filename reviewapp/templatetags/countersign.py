@@ -36,3 +36,20 @@ def duration(seconds) -> str:
 @register.filter
 def get_item(mapping: dict, key):
     return mapping.get(key)
+
+
+@register.filter
+def pct(value) -> str:
+    """A share (0..1) as a whole percentage; a dash where there is none."""
+    return "—" if value is None else f"{100 * value:.0f}%"
+
+
+@register.filter
+def num(value, places: int = 1) -> str:
+    """A figure to ``places`` decimals; a dash where there is none."""
+    return "—" if value is None else f"{value:.{int(places)}f}"
+
+
+@register.filter
+def split(value: str) -> list[str]:
+    return value.split()

@@ -45,6 +45,18 @@ def curator(request: HttpRequest):
     return request.user
 
 
+def analyst(request: HttpRequest):
+    if not roles.user_can(request.user, roles.ANALYTICS):
+        raise PermissionDenied(_("Quality analytics are for supervisors and curators."))
+    return request.user
+
+
+def comparison_manager(request: HttpRequest):
+    if not roles.user_can(request.user, roles.COMPARE):
+        raise PermissionDenied(_("Comparisons and promotions are for supervisors."))
+    return request.user
+
+
 def optional_int(value: str | None) -> int | None:
     try:
         return int(value) if value else None

@@ -14,6 +14,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from reviewapp.calibration import reviewer_calibration
 from reviewapp.models import Candidate, DraftRequest, RiskLevel, WorkerHeartbeat
 from reviewapp.queue import past_target, queue_counts, queue_items, sla_minutes
 from reviewapp.risk.alerts import alerts_undelivered
@@ -116,3 +117,11 @@ def workers(request: HttpRequest) -> HttpResponse:
         for hb in WorkerHeartbeat.objects.all()
     ]
     return render(request, "reviewapp/workers.html", {"rows": rows})
+
+
+@login_required
+@require_GET
+def calibration(request: HttpRequest) -> HttpResponse:
+    """Each annotator's agreement with gold items (crisis gold apart) and with peers."""
+    supervisor(request)
+    return render(request, "reviewapp/calibration.html", {"reviewers": reviewer_calibration()})
