@@ -31,6 +31,9 @@ from reviewapp.models import Candidate, Decision, DraftRequest, ModelProfile
 PERIODS = ("day", "week")
 ACTIONS = tuple(Decision.Action.values)  # approve, edit, reject, write
 EDIT_DISTANCE_BINS = [round(i / 10, 1) for i in range(11)]
+# A decision counts once it is the last word on its request: released, or rejected
+# (and redrafted). One awaiting a second clinician, or sent back by them, does not.
+FINAL_STATUSES = (DraftRequest.Status.RELEASED, DraftRequest.Status.REJECTED)
 # The reasons key of a rejection given without a reason.
 UNSTATED_REASON = "unstated"
 
@@ -141,6 +144,7 @@ def collect(filters: AnalyticsFilters) -> dict[int, VersionFigures]:
     rows = requests.values_list(
         "id",
         "profile_id",
+        "status",
         "message__created_at",
         "candidates_ready_at",
         "decision__action",
@@ -157,11 +161,12 @@ def collect(filters: AnalyticsFilters) -> dict[int, VersionFigures]:
         .annotate(n=Count("pk"), flagged=Count("pk", filter=~Q(flags=[])))
         .order_by()
     }
-    profile_ids = set(requests.values_list("profile_id", flat=True).distinct())
-    figures = {p.pk: VersionFigures(p) for p in ModelProfile.objects.filter(pk__in=profile_ids)}
+    profiles = ModelProfile.objects.in_bulk(set(requests.values_list("profile_id", flat=True)))
+    figures: dict[int, VersionFigures] = {}
     for (
         request_id,
         profile_id,
+        status,
         received,
         candidates_at,
         action,
@@ -171,7 +176,12 @@ def collect(filters: AnalyticsFilters) -> dict[int, VersionFigures]:
         candidate_text,
         released_at,
     ) in rows.iterator(chunk_size=2000):
-        version = figures[profile_id]
+        if status not in FINAL_STATUSES:
+            # Awaiting sign-off, or sent back by the second clinician: not the last word.
+            action = None
+        if profile_id not in profiles:  # added after the profiles were read
+            profiles[profile_id] = ModelProfile.objects.get(pk=profile_id)
+        version = figures.setdefault(profile_id, VersionFigures(profiles[profile_id]))
         for bucket in (version.total, version.by_period[period_start(received, filters.period)]):
             _add(
                 bucket,

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -79,30 +79,30 @@ def comparison_start(
         raise InvalidInput(_("Both versions must be drafted on the same worker queue."))
     if not 0 < share <= 1:
         raise InvalidInput(_("The share of requests must be above 0 and at most 1."))
-    with transaction.atomic():
-        if (
-            Comparison.objects.select_for_update()
-            .filter(service=service, ended_at__isnull=True)
-            .exists()
-        ):
-            raise InvalidInput(_("A comparison is already running at this site."))
-        comparison = Comparison.objects.create(
-            service=service,
-            profile_a=profile_a,
-            profile_b=profile_b,
-            share=share,
-            started_by=actor,
-        )
-        audit_record(
-            action="comparison.start",
-            actor=actor,
-            obj=comparison,
-            request=request,
-            service=service.slug,
-            profile_a=profile_a.pk,
-            profile_b=profile_b.pk,
-            share=share,
-        )
+    already_running = InvalidInput(_("A comparison is already running at this site."))
+    if Comparison.objects.filter(service=service, ended_at__isnull=True).exists():
+        raise already_running
+    try:
+        with transaction.atomic():
+            comparison = Comparison.objects.create(
+                service=service,
+                profile_a=profile_a,
+                profile_b=profile_b,
+                share=share,
+                started_by=actor,
+            )
+            audit_record(
+                action="comparison.start",
+                actor=actor,
+                obj=comparison,
+                request=request,
+                service=service.slug,
+                profile_a=profile_a.pk,
+                profile_b=profile_b.pk,
+                share=share,
+            )
+    except IntegrityError:  # another supervisor started one at the same moment
+        raise already_running from None
     return comparison
 
 
@@ -135,8 +135,15 @@ class Preference:
 
 def preferences(comparison: Comparison) -> list[Preference]:
     """Each decided request of the comparison as a pairwise preference."""
+    # Final decisions only (not one awaiting or sent back by a second clinician), on
+    # requests that had candidates: a reply written because drafting failed says
+    # nothing about either version.
     decisions = (
-        Decision.objects.filter(draft_request__comparison=comparison)
+        Decision.objects.filter(
+            draft_request__comparison=comparison,
+            draft_request__status__in=(DraftRequest.Status.RELEASED, DraftRequest.Status.REJECTED),
+            draft_request__candidates_ready_at__isnull=False,
+        )
         .order_by("created_at", "pk")
         .values_list("draft_request_id", "action", "candidate__profile_id")
     )

@@ -3,7 +3,7 @@ win rates and Bradley–Terry ratings, and the promotion of a version to the def
 
 The promotion page shows ``version_evidence`` and ``version_promote`` stores
 the same figures, computed again at the moment of promotion, with the
-Promotion and in the audit log: what the supervisor saw is what is kept.
+Promotion and in the audit log, so the record holds what the figures were then.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass
 from datetime import timedelta
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from reviewapp import analytics, stats
@@ -178,7 +179,14 @@ def version_promote(*, profile: ModelProfile, actor, request=None) -> Promotion:
     """Make ``profile`` the default, keeping the evidence as it stands at this moment."""
     evidence = version_evidence(profile)
     with transaction.atomic():
-        profile = ModelProfile.objects.select_for_update().get(pk=profile.pk)
+        # The current default and the new one, locked in id order: two supervisors
+        # promoting at once take turns instead of colliding on the one-default rule.
+        list(
+            ModelProfile.objects.select_for_update()
+            .filter(Q(is_default=True) | Q(pk=profile.pk))
+            .order_by("pk")
+        )
+        profile = ModelProfile.objects.get(pk=profile.pk)
         previous = default_clear_others(profile)
         profile.is_default = True
         profile.save(update_fields=["is_default"])

@@ -59,7 +59,8 @@ class QueueFilters:
         if self.crisis:
             items = items.filter(risk_level=RiskLevel.CRISIS)
         if self.profile:
-            items = items.filter(profile__name=self.profile)
+            # Not a blind comparison's requests: filtering by version would name them.
+            items = items.filter(profile__name=self.profile, comparison__isnull=True)
         if self.language:
             # "fi" also finds "fi-fi": locales are stored lower-case with a hyphen.
             items = items.filter(

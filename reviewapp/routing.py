@@ -19,6 +19,7 @@ import random
 import time
 from dataclasses import dataclass
 
+from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext as _
 
@@ -66,8 +67,11 @@ def default_profile() -> ModelProfile:
     return profile
 
 
-def route_new_request(service_id: int | None, *, draw=random.random) -> Route:
-    comparison = _routing_table().comparisons.get(service_id)
+def route_new_request(
+    service_id: int | None, *, risk_level: str = "none", draw=random.random
+) -> Route:
+    # A crisis message is drafted by the default version only: no trial on it.
+    comparison = None if risk_level == "crisis" else _routing_table().comparisons.get(service_id)
     if comparison is not None and draw() < comparison.share:
         return Route(profile=comparison.profile_a, comparison=comparison)
     return Route(profile=default_profile())
@@ -78,6 +82,15 @@ def routing_cache_clear(**_ignored) -> None:
     _cached = None
 
 
+def _clear_now_and_after_commit(**_ignored) -> None:
+    # Now, for this thread; and after commit, since another thread could read the old
+    # rows before the change commits and cache them again.
+    routing_cache_clear()
+    transaction.on_commit(routing_cache_clear)
+
+
 for _model in (ModelProfile, Comparison):
-    post_save.connect(routing_cache_clear, sender=_model, dispatch_uid=f"routing-save-{_model}")
-    post_delete.connect(routing_cache_clear, sender=_model, dispatch_uid=f"routing-del-{_model}")
+    for _signal in (post_save, post_delete):
+        _signal.connect(
+            _clear_now_and_after_commit, sender=_model, dispatch_uid=f"routing-{_model}"
+        )

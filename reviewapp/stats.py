@@ -28,6 +28,7 @@ PRIOR_WINS = 0.5
 # Hunter's MM iteration stops when no log-strength moves by more than TOLERANCE.
 TOLERANCE = 1e-10
 MAX_ITERATIONS = 10_000
+BOOTSTRAP_BATCH = 50
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,8 @@ def median_interval(
         confidence_level=confidence,
         n_resamples=resamples,
         method="percentile",
+        # In batches: all resamples at once of 100,000 values took 3 GB.
+        batch=BOOTSTRAP_BATCH,
         rng=np.random.default_rng(seed),
     ).confidence_interval
     return Interval(median, float(ci.low), float(ci.high), int(data.size))

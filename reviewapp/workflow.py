@@ -40,7 +40,7 @@ from reviewapp.models import (
 )
 from reviewapp.risk.protocol import resources_for, resources_missing
 from reviewapp.risk.screen import LEVEL_RANK, risk_screen, screen_text
-from reviewapp.routing import route_new_request
+from reviewapp.routing import default_profile, route_new_request
 from reviewapp.tokens import hash_secret, new_secret
 from worker.dispatch import enqueue_crisis_alert, enqueue_generation
 from worker.generated import GeneratedCandidate
@@ -66,6 +66,15 @@ def _setting(name: str):
 def require_reviewer(user) -> None:
     if not (user.is_active and user.has_perm(REVIEW_PERMISSION)):
         raise PermissionDenied(_("Reviewing drafts needs review permission."))
+
+
+def _redraft_route(draft_request: DraftRequest) -> dict:
+    """Who drafts a request's fresh set (rejected, returned, regenerated): the same
+    version, or both of a blind comparison while it runs; the default once it ended."""
+    comparison = draft_request.comparison
+    if comparison is not None and not comparison.running:
+        return {"profile": default_profile(), "comparison": None}
+    return {"profile": draft_request.profile, "comparison": comparison}
 
 
 def _enqueue_after_commit(draft_request: DraftRequest) -> None:
@@ -139,7 +148,7 @@ def message_receive(*, conversation: Conversation, text: str, request=None) -> M
             risk_level=level,
             risk_reasons=reasons,
         )
-        route = route_new_request(conversation.service_id)
+        route = route_new_request(conversation.service_id, risk_level=level)
         draft_request = DraftRequest.objects.create(
             message=message,
             profile=route.profile,
@@ -537,8 +546,7 @@ def draft_request_decide(
                 _close(draft_request, Status.REJECTED)
                 retry = DraftRequest.objects.create(
                     message=draft_request.message,
-                    profile=draft_request.profile,
-                    comparison=draft_request.comparison,
+                    **_redraft_route(draft_request),
                     risk_level=draft_request.risk_level,
                     waiting_since=draft_request.waiting_since,
                 )
@@ -635,8 +643,7 @@ def draft_request_return(
         _close(draft_request, Status.RETURNED)
         fresh = DraftRequest.objects.create(
             message=draft_request.message,
-            profile=draft_request.profile,
-            comparison=draft_request.comparison,
+            **_redraft_route(draft_request),
             risk_level=draft_request.risk_level,
             waiting_since=draft_request.waiting_since,
             steering_note=note,
@@ -678,8 +685,7 @@ def draft_request_regenerate(
         _close(draft_request, Status.SUPERSEDED)
         fresh = DraftRequest.objects.create(
             message=draft_request.message,
-            profile=draft_request.profile,
-            comparison=draft_request.comparison,
+            **_redraft_route(draft_request),
             risk_level=draft_request.risk_level,
             waiting_since=draft_request.waiting_since,
             steering_note=steering_note,

@@ -202,3 +202,61 @@ def test_evidence_names_the_version_and_the_current_default(tiny_profile):
     assert shown["profile"]["id"] == v2.pk
     assert set(shown["versions"]) == {str(v2.pk), str(tiny_profile.pk)}
     assert shown["comparisons"] == [] and shown["ratings"] == {}
+
+
+@pytest.mark.django_db
+def test_a_crisis_message_is_never_drafted_by_a_comparison(tiny_profile, sam):
+    v2 = _second_version(tiny_profile)
+    comparison_start(service=_main(), profile_a=tiny_profile, profile_b=v2, share=1, actor=sam)
+    assert (
+        routing.route_new_request(_main().pk, risk_level="crisis", draw=lambda: 0).comparison
+        is None
+    )
+    crisis = patient_message("I want to kill myself tonight.").draft_requests.get()
+    assert crisis.risk_level == "crisis" and crisis.comparison is None
+    assert patient_message().draft_requests.get().comparison is not None
+
+
+@pytest.mark.django_db
+def test_a_redraft_after_the_comparison_ended_goes_to_the_default_alone(tiny_profile, alice, sam):
+    v2 = _second_version(tiny_profile)
+    comparison = comparison_start(
+        service=_main(), profile_a=v2, profile_b=tiny_profile, share=1, actor=sam
+    )
+    draft = _comparison_request([v2.pk, tiny_profile.pk], [["one"], ["two"]])
+    running = _comparison_request([v2.pk, tiny_profile.pk], [["three"], ["four"]])
+    workflow.draft_request_claim(request_id=running.pk, user=alice)
+    workflow.draft_request_decide(
+        request_id=running.pk, user=alice, action="reject", reasons=["too_long"]
+    )
+    still = DraftRequest.objects.get(message=running.message, status="queued")
+    assert (still.comparison, still.profile) == (comparison, v2)
+    comparison_end(comparison=comparison, actor=sam)
+    workflow.draft_request_claim(request_id=draft.pk, user=alice)
+    workflow.draft_request_decide(
+        request_id=draft.pk, user=alice, action="reject", reasons=["other"]
+    )
+    retry = DraftRequest.objects.get(message=draft.message, status="queued")
+    assert (retry.comparison, retry.profile) == (None, tiny_profile)
+
+
+@pytest.mark.django_db
+def test_a_decision_sent_back_or_without_candidates_is_no_preference(tiny_profile, alice, sam):
+    v2 = _second_version(tiny_profile)
+    comparison = comparison_start(
+        service=_main(), profile_a=tiny_profile, profile_b=v2, share=1, actor=sam
+    )
+    draft = _comparison_request([tiny_profile.pk, v2.pk], [["one"], ["two"]])
+    workflow.draft_request_claim(request_id=draft.pk, user=alice)
+    chosen = draft.candidates.get(profile=v2)
+    workflow.draft_request_decide(
+        request_id=draft.pk, user=alice, action="approve", candidate_id=chosen.pk
+    )
+    assert [p.winner_id for p in preferences(comparison)] == [v2.pk]
+    DraftRequest.objects.filter(pk=draft.pk).update(status="returned")
+    assert preferences(comparison) == []
+    failed = patient_message().draft_requests.get()
+    workflow.generation_fail(request_id=failed.pk, reason="OutOfMemoryError")
+    workflow.draft_request_claim(request_id=failed.pk, user=alice)
+    workflow.draft_request_decide(request_id=failed.pk, user=alice, action="write", text="Mine.")
+    assert preferences(comparison) == []

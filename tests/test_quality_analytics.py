@@ -213,3 +213,12 @@ def test_the_compare_page_shows_both_versions_and_its_csv(client, cora, fixture_
     assert f"approve,{v1},0.25" in table
     same = client.get(f"/analytics/compare/?a={v1.pk}&b={v1.pk}")
     assert same.status_code == 400
+
+
+def test_a_decision_that_is_not_the_last_word_is_not_counted(fixture_requests):
+    v1, _v2 = fixture_requests
+    approved = Decision.objects.filter(action="approve", draft_request__profile=v1).get()
+    DraftRequest.objects.filter(pk=approved.draft_request_id).update(status="returned")
+    total = analytics.collect(_filters())[v1.pk].total
+    assert total.decided == 3 and total.actions["approve"] == 0
+    assert sorted(total.to_candidates) == [2, 4, 6, 8]  # drafting time still counts
