@@ -31,9 +31,6 @@ from reviewapp.models import Candidate, Decision, DraftRequest, ModelProfile
 PERIODS = ("day", "week")
 ACTIONS = tuple(Decision.Action.values)  # approve, edit, reject, write
 EDIT_DISTANCE_BINS = [round(i / 10, 1) for i in range(11)]
-# A decision counts once it is the last word on its request: released, or rejected
-# (and redrafted). One awaiting a second clinician, or sent back by them, does not.
-FINAL_STATUSES = (DraftRequest.Status.RELEASED, DraftRequest.Status.REJECTED)
 # The reasons key of a rejection given without a reason.
 UNSTATED_REASON = "unstated"
 
@@ -176,7 +173,7 @@ def collect(filters: AnalyticsFilters) -> dict[int, VersionFigures]:
         candidate_text,
         released_at,
     ) in rows.iterator(chunk_size=2000):
-        if status not in FINAL_STATUSES:
+        if status not in DraftRequest.FINAL_STATUSES:
             # Awaiting sign-off, or sent back by the second clinician: not the last word.
             action = None
         if profile_id not in profiles:  # added after the profiles were read

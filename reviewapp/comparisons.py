@@ -141,7 +141,7 @@ def preferences(comparison: Comparison) -> list[Preference]:
     decisions = (
         Decision.objects.filter(
             draft_request__comparison=comparison,
-            draft_request__status__in=(DraftRequest.Status.RELEASED, DraftRequest.Status.REJECTED),
+            draft_request__status__in=DraftRequest.FINAL_STATUSES,
             draft_request__candidates_ready_at__isnull=False,
         )
         .order_by("created_at", "pk")

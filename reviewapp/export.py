@@ -216,7 +216,7 @@ def _verdicts_by_message(message_ids) -> dict[int, list[Verdict]]:
     A decision still waiting for sign-off, or sent back by the second
     clinician, released nothing and teaches nothing yet.
     """
-    teaching = (DraftRequest.Status.RELEASED, DraftRequest.Status.REJECTED)
+    teaching = DraftRequest.FINAL_STATUSES
     drafts = dict(
         DraftRequest.objects.filter(message_id__in=message_ids).values_list("id", "message_id")
     )

@@ -293,6 +293,9 @@ class DraftRequest(models.Model):
         Status.FAILED,
         Status.AWAITING_SIGNOFF,
     )
+    # Where a decision is the last word on its request: released, or rejected (and
+    # redrafted). One awaiting a second clinician, or sent back by them, is not yet.
+    FINAL_STATUSES = (Status.RELEASED, Status.REJECTED)
 
     message = models.ForeignKey(Message, on_delete=models.PROTECT, related_name="draft_requests")
     profile = models.ForeignKey(ModelProfile, on_delete=models.PROTECT, related_name="+")

@@ -7,6 +7,7 @@ curators see them (``roles.ANALYTICS``).
 
 from __future__ import annotations
 
+import dataclasses
 import statistics
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -111,49 +112,52 @@ def _median(name: str):
     return value
 
 
-def series_charts() -> list[SeriesChart]:
-    def decided(b):
-        return b.decided
+# Each figure's name, the one place for it: the charts and the compare page use it.
+FIGURE_LABELS = {
+    "approve": gettext_lazy("Approved unchanged"),
+    "edit": gettext_lazy("Edited before release"),
+    "reject": gettext_lazy("All candidates rejected"),
+    "write": gettext_lazy("Clinician wrote their own"),
+    "flag": gettext_lazy("Candidates flagged by a check"),
+    "to_candidates": gettext_lazy("Message to candidates (median minutes)"),
+    "to_decision": gettext_lazy("Candidates to decision (median minutes)"),
+    "to_release": gettext_lazy("Message to release (median minutes)"),
+    "edit_distances": gettext_lazy("Edit distance (median, approved and edited)"),
+}
+# The chart (and CSV) key of each action's rate.
+ACTION_CHART_KEYS = {
+    "approve": "approved",
+    "edit": "edited",
+    "reject": "rejected",
+    "write": "written",
+}
 
-    return [
-        SeriesChart(
-            "approved", _("Approved unchanged"), lambda b: b.action_rate("approve"), decided
-        ),
-        SeriesChart("edited", _("Edited before release"), lambda b: b.action_rate("edit"), decided),
-        SeriesChart(
-            "rejected", _("All candidates rejected"), lambda b: b.action_rate("reject"), decided
-        ),
-        SeriesChart(
-            "written", _("Clinician wrote their own"), lambda b: b.action_rate("write"), decided
-        ),
-        SeriesChart(
-            "flagged",
-            _("Candidates flagged by a check"),
-            lambda b: b.flag_rate,
-            lambda b: b.candidates,
-        ),
-        SeriesChart(
-            "to_candidates",
-            _("Message to candidates (median minutes)"),
-            _median("to_candidates"),
-            lambda b: len(b.to_candidates),
-            False,
-        ),
-        SeriesChart(
-            "to_decision",
-            _("Candidates to decision (median minutes)"),
-            _median("to_decision"),
-            lambda b: len(b.to_decision),
-            False,
-        ),
-        SeriesChart(
-            "to_release",
-            _("Message to release (median minutes)"),
-            _median("to_release"),
-            lambda b: len(b.to_release),
-            False,
-        ),
+
+def _action_rate(action: str):
+    return lambda bucket: bucket.action_rate(action)
+
+
+def series_charts() -> list[SeriesChart]:
+    found = [
+        SeriesChart(key, str(FIGURE_LABELS[action]), _action_rate(action), lambda b: b.decided)
+        for action, key in ACTION_CHART_KEYS.items()
     ]
+    found.append(
+        SeriesChart(
+            "flagged", str(FIGURE_LABELS["flag"]), lambda b: b.flag_rate, lambda b: b.candidates
+        )
+    )
+    found += [
+        SeriesChart(
+            name,
+            str(FIGURE_LABELS[name]),
+            _median(name),
+            lambda b, name=name: len(getattr(b, name)),
+            is_rate=False,
+        )
+        for name in ("to_candidates", "to_decision", "to_release")
+    ]
+    return found
 
 
 def _minutes(value: float) -> str:
@@ -277,17 +281,7 @@ def _chart_entry(key: str, title: str, svg, query) -> dict:
 
 
 def _rate_label(key: str) -> str:
-    return {
-        "approve": _("Approved unchanged"),
-        "edit": _("Edited before release"),
-        "reject": _("All candidates rejected"),
-        "write": _("Clinician wrote their own"),
-        "flag": _("Candidates flagged by a check"),
-        "to_candidates": _("Message to candidates (median minutes)"),
-        "to_decision": _("Candidates to decision (median minutes)"),
-        "to_release": _("Message to release (median minutes)"),
-        "edit_distances": _("Edit distance (median, approved and edited)"),
-    }[key]
+    return str(FIGURE_LABELS[key])
 
 
 class CompareForm(FiltersForm):
@@ -317,7 +311,7 @@ def compare(request: HttpRequest) -> HttpResponse:
         return render(request, "reviewapp/analytics_compare.html", context, status=400)
     a, b = form.cleaned_data["a"], form.cleaned_data["b"]
     filters = form.filters()
-    filters = analytics.AnalyticsFilters(**{**filters.__dict__, "profile_ids": (a.pk, b.pk)})
+    filters = dataclasses.replace(filters, profile_ids=(a.pk, b.pk))
     figures = analytics.collect(filters)
     bucket_a = figures[a.pk].total if a.pk in figures else analytics.Bucket()
     bucket_b = figures[b.pk].total if b.pk in figures else analytics.Bucket()
