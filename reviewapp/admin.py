@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from reviewapp.models import ApiToken, AuditEvent, ModelProfile
+from reviewapp.audit import audit_record
+from reviewapp.models import ApiToken, AuditEvent, ModelProfile, Service
 from reviewapp.profiles import profile_save
 
 
@@ -45,3 +46,21 @@ class AuditEventAdmin(admin.ModelAdmin):
 class ApiTokenAdmin(admin.ModelAdmin):
     list_display = ("prefix", "user", "name", "created_at", "last_used_at", "revoked_at")
     readonly_fields = ("key_hash", "prefix", "created_at", "last_used_at")
+
+
+@admin.register(Service)
+class ServiceAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "profile")
+    filter_horizontal = ("members",)
+
+    # Which model drafts a site's replies is a routing decision: audited.
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        audit_record(
+            action="service.save",
+            actor=request.user,
+            obj=obj,
+            request=request,
+            profile=obj.profile_id,
+            changed=sorted(form.changed_data),
+        )

@@ -115,6 +115,11 @@ class Service(models.Model):
     slug = models.SlugField(max_length=50, unique=True)
     name = models.CharField(max_length=200)
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="services", blank=True)
+    # The profile that drafts this service's replies (a Finnish site on a Finnish
+    # model, served by its own GPU worker's queue); blank: the default profile.
+    profile = models.ForeignKey(
+        "ModelProfile", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     def __str__(self) -> str:
         return self.name
@@ -515,13 +520,27 @@ class WorkerHeartbeat(models.Model):
     memory_total_bytes = models.BigIntegerField(default=0)
     # [{"base_model", "loading_mode", "adapters", "profiles", "batches"}]
     engines = models.JSONField(default=list)
+    # The Celery queues it consumes: which profiles (by their queue) it can draft.
+    queues = models.JSONField(default=list)
+    # New tokens drafted since the process started, and the seconds spent in
+    # generate calls making them; tokens per second over its recent batches.
+    tokens_generated = models.BigIntegerField(default=0)
+    generation_seconds = models.FloatField(default=0)
+    tokens_per_second = models.FloatField(default=0)
     last_seen = models.DateTimeField()
+
+    # A worker not heard from in this many heartbeat intervals is shown as silent.
+    SILENT_AFTER_BEATS = 3
 
     class Meta:
         ordering = ["worker"]
 
     def __str__(self) -> str:
         return self.worker
+
+    def silent(self, now) -> bool:
+        interval = settings.COUNTERSIGN["HEARTBEAT_SECONDS"]
+        return (now - self.last_seen).total_seconds() > self.SILENT_AFTER_BEATS * interval
 
 
 class ApiToken(models.Model):

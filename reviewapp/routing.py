@@ -1,6 +1,8 @@
 """Which model profile drafts a new request: the one rule, read from a short per-process cache.
 
-A new request goes to the default profile, unless its site runs a blind
+A new request goes to its site's own profile (``Service.profile``: a Finnish
+site on a Finnish model, drafted by the GPU worker on that model's queue), or to
+the default profile where the site has none, unless its site runs a blind
 comparison and the draw routes it there (``Comparison.share`` of the site's
 requests): then both versions draft it.
 
@@ -24,7 +26,7 @@ from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext as _
 
 from reviewapp.errors import WorkflowError
-from reviewapp.models import Comparison, ModelProfile
+from reviewapp.models import Comparison, ModelProfile, Service
 
 ROUTING_CACHE_SECONDS = 5.0
 
@@ -33,6 +35,7 @@ ROUTING_CACHE_SECONDS = 5.0
 class RoutingTable:
     default: ModelProfile | None
     comparisons: dict[int, Comparison]  # running ones, by service id
+    site_profiles: dict[int, ModelProfile]  # sites with a profile of their own, by service id
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,10 @@ def _routing_table() -> RoutingTable:
     table = RoutingTable(
         default=ModelProfile.objects.filter(is_default=True).first(),
         comparisons={c.service_id: c for c in running},
+        site_profiles={
+            s.pk: s.profile
+            for s in Service.objects.filter(profile__isnull=False).select_related("profile")
+        },
     )
     _cached = (now + ROUTING_CACHE_SECONDS, table)
     return table
@@ -67,14 +74,19 @@ def default_profile() -> ModelProfile:
     return profile
 
 
+def site_profile(service_id: int | None) -> ModelProfile:
+    """The profile that drafts a site's requests outside any comparison."""
+    return _routing_table().site_profiles.get(service_id) or default_profile()
+
+
 def route_new_request(
     service_id: int | None, *, risk_level: str = "none", draw=random.random
 ) -> Route:
-    # A crisis message is drafted by the default version only: no trial on it.
+    # A crisis message is drafted by the site's usual version only: no trial on it.
     comparison = None if risk_level == "crisis" else _routing_table().comparisons.get(service_id)
     if comparison is not None and draw() < comparison.share:
         return Route(profile=comparison.profile_a, comparison=comparison)
-    return Route(profile=default_profile())
+    return Route(profile=site_profile(service_id))
 
 
 def routing_cache_clear(**_ignored) -> None:
@@ -89,7 +101,7 @@ def _clear_now_and_after_commit(**_ignored) -> None:
     transaction.on_commit(routing_cache_clear)
 
 
-for _model in (ModelProfile, Comparison):
+for _model in (ModelProfile, Comparison, Service):
     for _signal in (post_save, post_delete):
         _signal.connect(
             _clear_now_and_after_commit, sender=_model, dispatch_uid=f"routing-{_model}"

@@ -12,7 +12,7 @@ from pathlib import Path
 import dj_database_url
 from csp.constants import NONE, SELF
 
-from reviewapp.lib.env import envbool, envint, envlist, envstr
+from reviewapp.lib.env import envbool, envchoice, envint, envlist, envstr, is_redis_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 STATE_DIR = Path(envstr("COUNTERSIGN_STATE_DIR", str(BASE_DIR / ".demo")))
@@ -40,6 +40,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # /healthz and /metrics, before host checks, HTTPS redirects and sign-in.
+    "reviewapp.observability.endpoints.OperationsEndpointsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -171,7 +173,10 @@ CONTENT_SECURITY_POLICY = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "reviewapp.lib.json_logs.JsonLogFormatter"},
+    },
     # On the handler, not on loggers: a logger's filter misses records of its
     # children (django.security.csrf logs the path of a refused chat POST).
     "filters": {
@@ -181,7 +186,8 @@ LOGGING = {
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "formatter": "plain",
+            # "json" in the compose stack: one object per line (reviewapp/lib/json_logs.py).
+            "formatter": envchoice("LOG_FORMAT", "plain", ("plain", "json")),
             "filters": ["redact_path_secrets", "withhold_exception_text"],
         }
     },
@@ -229,12 +235,23 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TASK_DEFAULT_QUEUE = "maintenance"
 CELERY_TASK_TIME_LIMIT = envint("GENERATION_TIME_LIMIT", "600")
 CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 30
+SWEEP_INTERVAL_SECONDS = envint("SWEEP_INTERVAL_SECONDS", "60")
 CELERY_BEAT_SCHEDULE = {
     "sweep-stale-draft-requests": {
         "task": "worker.tasks.sweep_stale_requests",
-        "schedule": envint("SWEEP_INTERVAL_SECONDS", "60"),
+        "schedule": SWEEP_INTERVAL_SECONDS,
     }
 }
+
+# --- Observability ------------------------------------------------------------
+# Where every process adds to the recorded counters and histograms
+# (reviewapp/observability/store.py): the broker's Redis unless another is named;
+# none with the demo's filesystem broker (then /metrics shows the gauges only).
+METRICS_REDIS_URL = envstr("METRICS_REDIS_URL") or (
+    CELERY_BROKER_URL if is_redis_url(CELERY_BROKER_URL) else ""
+)
+# Prometheus sends it as a bearer token; /metrics answers nobody while it is unset.
+METRICS_TOKEN = envstr("METRICS_TOKEN", "")
 
 # --- Countersign ------------------------------------------------------------
 COUNTERSIGN = {

@@ -38,9 +38,10 @@ from reviewapp.models import (
     RiskLevel,
     sha256_text,
 )
+from reviewapp.observability import events as metric_events
 from reviewapp.risk.protocol import resources_for, resources_missing
 from reviewapp.risk.screen import LEVEL_RANK, risk_screen, screen_text
-from reviewapp.routing import default_profile, route_new_request
+from reviewapp.routing import route_new_request, site_profile
 from reviewapp.tokens import hash_secret, new_secret
 from worker.dispatch import enqueue_crisis_alert, enqueue_generation
 from worker.generated import GeneratedCandidate
@@ -70,10 +71,11 @@ def require_reviewer(user) -> None:
 
 def _redraft_route(draft_request: DraftRequest) -> dict:
     """Who drafts a request's fresh set (rejected, returned, regenerated): the same
-    version, or both of a blind comparison while it runs; the default once it ended."""
+    version, or both of a blind comparison while it runs; the site's usual profile
+    once it ended."""
     comparison = draft_request.comparison
     if comparison is not None and not comparison.running:
-        return {"profile": default_profile(), "comparison": None}
+        return {"profile": site_profile(comparison.service_id), "comparison": None}
     return {"profile": draft_request.profile, "comparison": comparison}
 
 
@@ -259,11 +261,13 @@ def candidates_store(
     request_id: int,
     candidates: list[GeneratedCandidate],
     profile_ids: list[int] | None = None,
+    worker: str = "",
 ) -> bool:
     """Save one candidate set; False (and nothing written) if the request already moved on.
 
     ``profile_ids`` names the version that drafted each candidate where that is
-    not the request's own profile (a blind comparison's second version).
+    not the request's own profile (a blind comparison's second version);
+    ``worker``, the Celery worker that drafted it (audited, for provenance).
     """
     with transaction.atomic():
         draft_request = DraftRequest.objects.select_for_update().get(pk=request_id)
@@ -290,8 +294,17 @@ def candidates_store(
         draft_request.failure_reason = ""
         draft_request.version += 1
         draft_request.save()
+        metric_events.candidates_ready(
+            created_at=draft_request.created_at,
+            ready_at=draft_request.candidates_ready_at,
+            risk=draft_request.risk_level,
+        )
         audit_record(
-            action="candidates.store", actor_kind="worker", obj=draft_request, count=len(candidates)
+            action="candidates.store",
+            actor_kind="worker",
+            obj=draft_request,
+            count=len(candidates),
+            worker=worker,
         )
     return True
 
@@ -317,6 +330,7 @@ def generation_fail(*, request_id: int, reason: str, task_id: str | None = None)
         )
     )
     if updated:
+        metric_events.failure("generation")
         audit_record(
             action="generation.fail",
             actor_kind="worker",
@@ -743,6 +757,11 @@ def reply_release(*, decision: Decision, request=None) -> Message:
             decision=decision,
         )
         _close(draft_request, Status.RELEASED)
+        metric_events.reply_released(
+            waiting_since=draft_request.waiting_since,
+            released_at=reply.created_at,
+            risk=draft_request.risk_level,
+        )
         audit_record(
             action="reply.release",
             actor=decision.reviewer,

@@ -127,9 +127,10 @@ class WorkerProcess:
         self.workdir = workdir
         self.process: subprocess.Popen | None = None
         self.log_path: Path | None = None
+        self.hostname = f"faults-{uuid.uuid4().hex[:8]}@127.0.0.1"
 
     def start(self, **extra_env: str) -> None:
-        name = f"faults-{uuid.uuid4().hex[:8]}"
+        name = self.hostname.partition("@")[0]
         self.log_path = self.workdir / f"{name}.log"
         env = {
             **os.environ,
@@ -153,7 +154,7 @@ class WorkerProcess:
                     "--queues",
                     ",".join(self.queues),
                     "--hostname",
-                    f"{name}@127.0.0.1",
+                    self.hostname,
                     "--without-gossip",
                     "--without-mingle",
                     "--without-heartbeat",

@@ -1,35 +1,124 @@
-"""The production-shaped compose file keeps its promises (structure only: no engine runs here)."""
+"""The production compose file, as ``docker compose config`` resolves it (no engine runs here).
+
+The compose plugin is the one the Makefile unpacks into .cache/docker (DOCKER_CONFIG).
+"""
 
 from __future__ import annotations
 
+import json
+import os
+import re
+import shutil
+import subprocess
 from pathlib import Path
 
-import yaml
+import pytest
 
-COMPOSE = yaml.safe_load((Path(__file__).parent.parent / "docker-compose.yml").read_text())
-SERVICES = COMPOSE["services"]
-
-
-def test_it_runs_the_whole_stack():
-    assert {"postgres", "redis", "web", "worker-gpu0", "beat"} <= set(SERVICES)
+REPO = Path(__file__).resolve().parent.parent
+SECRETS = {"POSTGRES_PASSWORD": "pw-for-config", "SECRET_KEY": "key-for-config"}
+GPU_WORKERS = ("worker-gpu0", "worker-gpu1")
 
 
-def test_it_gives_the_gpu_worker_one_gpu_and_task_threads_for_batching():
-    worker = SERVICES["worker-gpu0"]
-    [device] = worker["deploy"]["resources"]["reservations"]["devices"]
-    assert device["capabilities"] == ["gpu"] and device["device_ids"] == ["0"]
-    assert "--pool threads" in worker["command"] and "-Q generate" in worker["command"]
+def compose(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    docker = shutil.which("docker")
+    assert docker, "the docker CLI is needed to check the compose file"
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("POSTGRES_PASSWORD", "SECRET_KEY", "METRICS_TOKEN")
+    }
+    environment.setdefault("DOCKER_CONFIG", str(REPO / ".cache" / "docker"))
+    return subprocess.run(
+        [docker, "compose", "--project-directory", str(REPO), *args],
+        env={**environment, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
-def test_it_keeps_redis_from_evicting_tasks():
-    command = SERVICES["redis"]["command"]
+@pytest.fixture(scope="module")
+def services() -> dict:
+    done = compose("config", "--format", "json", env=SECRETS)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)["services"]
+
+
+def dockerfile_stages() -> set[str]:
+    text = (REPO / "Dockerfile").read_text()
+    return set(re.findall(r"^FROM \S+ AS (\S+)$", text, flags=re.MULTILINE))
+
+
+def test_it_refuses_to_start_without_its_secrets():
+    done = compose("config", "--quiet", env={"SECRET_KEY": "only-this-one"})
+    assert done.returncode != 0 and "set POSTGRES_PASSWORD" in done.stderr
+
+
+def test_it_runs_the_whole_stack(services):
+    assert set(services) == {"postgres", "redis", "web", *GPU_WORKERS, "beat"}
+
+
+def test_each_gpu_worker_gets_its_own_gpu_and_its_own_base_model_queues(services):
+    devices, queues = [], []
+    for name in GPU_WORKERS:
+        worker = services[name]
+        [device] = worker["deploy"]["resources"]["reservations"]["devices"]
+        assert device["driver"] == "nvidia" and device["capabilities"] == ["gpu"]
+        devices += device["device_ids"]
+        queues.append(set(worker["environment"]["WORKER_QUEUES"].split(",")))
+        assert worker["environment"]["WORKER_NAME"] == name.removeprefix("worker-")
+        assert worker["build"]["target"] == "gpu-worker"
+        assert worker["build"]["args"]["TORCH_BUILD"].startswith("cu")
+    assert devices == ["0", "1"]
+    assert not queues[0] & queues[1]  # a base model is resident on one GPU
+    assert "generate" in queues[0] and "gen-llama-poro-2-8b" in queues[1]
+
+
+def test_the_images_it_builds_are_stages_of_the_dockerfile(services):
+    assert {"web", "gpu-worker"} <= dockerfile_stages()
+    assert services["web"]["build"]["target"] == "web"
+    assert services["web"]["build"]["args"]["TORCH_BUILD"] == "cpu"
+    assert services["beat"]["image"] == services["web"]["image"]
+    dockerfile = (REPO / "Dockerfile").read_text()
+    # The worker image's command takes its queues and name from the service.
+    assert '-Q "$WORKER_QUEUES" --hostname "$WORKER_NAME@%h"' in dockerfile
+    assert "--pool threads" in dockerfile and "COPY locale ./locale" in dockerfile
+
+
+def test_every_service_has_a_health_check_and_waits_for_what_it_needs(services):
+    for name, service in services.items():
+        assert service.get("healthcheck", {}).get("test"), f"{name} has no health check"
+    assert "/healthz" in " ".join(services["web"]["healthcheck"]["test"])
+    for name in (*GPU_WORKERS, "beat"):
+        check = " ".join(services[name]["healthcheck"]["test"])
+        assert "worker_health --hostname" in check
+        depends = services[name]["depends_on"]
+        assert {depends[s]["condition"] for s in ("postgres", "redis", "web")} == {
+            "service_healthy"
+        }
+
+
+def test_it_keeps_data_in_named_volumes_and_redis_from_evicting_tasks(services):
+    command = services["redis"]["command"]
     assert command[command.index("--maxmemory-policy") + 1] == "noeviction"
+    assert command[command.index("--appendonly") + 1] == "yes"
+    mounts = {
+        (name, volume["source"], volume["target"])
+        for name, service in services.items()
+        for volume in service.get("volumes", [])
+        if volume["type"] == "volume"
+    }
+    assert ("postgres", "pgdata", "/var/lib/postgresql/data") in mounts
+    assert ("redis", "redisdata", "/data") in mounts
+    for name in ("web", *GPU_WORKERS, "beat"):
+        assert (name, "appdata", "/var/lib/countersign") in mounts  # exports and adapters
+        assert services[name]["environment"]["COUNTERSIGN_STATE_DIR"] == "/var/lib/countersign"
+    assert {("worker-gpu0", "models", "/models"), ("worker-gpu1", "models", "/models")} <= mounts
 
 
-def test_it_waits_for_healthy_backing_services_and_publishes_nothing_publicly():
-    for name in ("web", "worker-gpu0", "beat"):
-        depends = SERVICES[name]["depends_on"]
-        conditions = {depends[backing]["condition"] for backing in ("postgres", "redis")}
-        assert conditions == {"service_healthy"}
-    for service in SERVICES.values():
-        assert all(port.startswith("127.0.0.1:") for port in service.get("ports", []))
+def test_it_logs_json_and_publishes_nothing_beyond_the_hosts_loopback(services):
+    for name in ("web", *GPU_WORKERS, "beat"):
+        assert services[name]["environment"]["LOG_FORMAT"] == "json"
+    for service in services.values():
+        assert all(port.get("host_ip") == "127.0.0.1" for port in service.get("ports", []))
+    assert services["web"]["ports"][0]["target"] == 8000

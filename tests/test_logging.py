@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import io
+import json
 import logging
+import os
+import subprocess
+import sys
 
 import pytest
 from django.test import Client
@@ -77,3 +81,69 @@ def test_a_canary_in_patient_text_reaches_no_log_error_page_or_audit(
     assert CANARY not in logged
     audit = "".join(str(d) for d in AuditEvent.objects.values_list("details", flat=True))
     assert AuditEvent.objects.count() > 5 and CANARY not in audit
+
+
+@pytest.fixture
+def json_console(console_output):
+    """The console handler writing JSON lines, as LOG_FORMAT=json configures it."""
+    from reviewapp.lib.json_logs import JsonLogFormatter
+
+    [handler] = [h for h in logging.getLogger().handlers if h.name == "console"]
+    previous = handler.formatter
+    handler.setFormatter(JsonLogFormatter())
+    yield console_output
+    handler.setFormatter(previous)
+
+
+@pytest.mark.django_db
+def test_json_logs_are_one_object_per_line_without_patient_text(
+    client, json_console, alice, tiny_profile, monkeypatch
+):
+    """A server error quoting patient words, and a 404 on a chat link, logged as JSON:
+    fields for a log pipeline, and neither the words, the token nor the request object."""
+    from tests.factories import patient_message, ready_request
+
+    secret = f"{CANARY} I hide at 14 Rose Street"
+    draft = ready_request(message=patient_message(secret))
+    client.force_login(alice)
+    client.post(f"/review/{draft.pk}/claim/", {"version": draft.version})
+
+    def fails_quoting(**kwargs):
+        raise RuntimeError(f"could not decide on {secret!r}")
+
+    monkeypatch.setattr(workflow, "draft_request_decide", fails_quoting)
+    client.raise_request_exception = False
+    assert client.post(f"/review/{draft.pk}/decide/", {"action": "write"}).status_code == 500
+    assert client.get("/chat/not-a-real-token-CANARY/").status_code == 404
+    logging.getLogger("worker.tasks").info(
+        "request %s drafted", draft.pk, extra={"draft_request": draft.pk, "tokens": 36}
+    )
+
+    lines = [json.loads(line) for line in json_console.getvalue().splitlines()]
+    assert CANARY not in json_console.getvalue() and "CANARY" not in json_console.getvalue()
+    error = next(line for line in lines if line["message"].startswith("Internal Server Error"))
+    assert error["level"] == "ERROR" and error["logger"] == "django.request"
+    assert error["status_code"] == 500 and "request" not in error
+    assert error["exc_info"].endswith("RuntimeError: [withheld]")
+    assert {"time", "level", "logger", "process", "message"} <= set(error)
+    not_found = next(line for line in lines if line["message"].startswith("Not Found"))
+    assert not_found["message"] == "Not Found: /chat/[redacted]/"
+    drafted = lines[-1]
+    assert drafted["draft_request"] == draft.pk and drafted["tokens"] == 36
+
+
+def test_log_format_comes_from_the_environment_and_is_checked():
+    """LOG_FORMAT=json makes every process log JSON; a value it does not know stops start-up."""
+    code = "import django; django.setup(); import logging; logging.getLogger('x').warning('hi')"
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "reviewapp.settings", "LOG_FORMAT": "json"}
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    line = json.loads(done.stderr.strip().splitlines()[-1])
+    assert line["message"] == "hi" and line["logger"] == "x" and line["level"] == "WARNING"
+    env["LOG_FORMAT"] = "xml"
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode != 0 and "LOG_FORMAT must be one of plain, json" in done.stderr

@@ -42,3 +42,22 @@ def test_no_default_profile_is_a_clear_error(tiny_profile):
     tiny_profile.delete()
     with pytest.raises(WorkflowError, match="No default model profile"):
         routing.default_profile()
+
+
+def test_a_site_with_a_profile_of_its_own_is_drafted_by_it_and_others_by_the_default(
+    tiny_profile,
+):
+    from reviewapp.models import Service
+
+    finnish = ModelProfile.objects.create(
+        name="fi", label="fi", base_model="unused", queue="gen-llama-poro-2-8b"
+    )
+    plain = Service.objects.create(slug="plain", name="Plain")
+    helsinki = Service.objects.create(slug="helsinki", name="Helsinki")
+    assert routing.route_new_request(helsinki.pk).profile == tiny_profile
+    helsinki.profile = finnish
+    helsinki.save()  # seen at once in this process, as a promotion is
+    assert routing.route_new_request(helsinki.pk).profile == finnish
+    assert routing.route_new_request(helsinki.pk, risk_level="crisis").profile == finnish
+    assert routing.route_new_request(plain.pk).profile == tiny_profile
+    assert routing.route_new_request(None).profile == tiny_profile

@@ -28,6 +28,9 @@ def test_it_reports_what_a_worker_has_loaded(client, alice, tiny_profile, celery
     assert (
         heartbeat.device == "cpu" and 0 < heartbeat.memory_used_bytes < heartbeat.memory_total_bytes
     )
+    # The engine counted what it drafted: at least min_new_tokens per candidate.
+    assert heartbeat.tokens_generated >= 3 * tiny_profile.generation_defaults["min_new_tokens"]
+    assert heartbeat.generation_seconds > 0 and heartbeat.tokens_per_second > 0
 
     client.force_login(alice)
     page = client.get("/workers/").content.decode()
@@ -37,10 +40,18 @@ def test_it_reports_what_a_worker_has_loaded(client, alice, tiny_profile, celery
 @pytest.mark.django_db
 def test_it_marks_a_worker_that_stopped_reporting(client, alice):
     WorkerHeartbeat.objects.create(
-        worker="gpu0@host:1", device="NVIDIA H100", last_seen=timezone.now() - timedelta(hours=1)
+        worker="gpu0@host:1",
+        device="NVIDIA H100",
+        queues=["gen-llama-poro-2-8b"],
+        tokens_generated=96000,
+        generation_seconds=40,
+        tokens_per_second=2400,
+        last_seen=timezone.now() - timedelta(hours=1),
     )
     client.force_login(alice)
-    assert "not heard from" in client.get("/workers/").content.decode()
+    page = client.get("/workers/").content.decode()
+    assert "not heard from" in page and "gen-llama-poro-2-8b" in page
+    assert "2400.0" in page and "96000 tokens in 40 s of generation" in page
 
 
 @pytest.mark.django_db

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from reviewapp.observability.events import failure
 from worker.celery import CRISIS_ALERT_TASK, EXPORT_TASK, GENERATE_TASK, app
 
 logger = logging.getLogger(__name__)
@@ -16,6 +17,7 @@ def _publish(task: str, object_id: int, queue: str, what: str) -> bool:
     try:
         app.send_task(task, args=[object_id], queue=queue)
     except Exception as exc:  # kombu raises several types for an unreachable broker
+        failure("enqueue")
         logger.warning(
             "broker unavailable (%s); %s %s waits for the sweeper",
             type(exc).__name__,

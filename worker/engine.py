@@ -24,6 +24,7 @@ from worker.post_filters import flags_for, unknown_filters
 from worker.prompts import build_prompt, reply_only
 from worker.sampling import fast_sampling
 from worker.spec import ProfileSpec, generation_params
+from worker.throughput import ThroughputMeter
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +71,7 @@ class Engine:
         self.adapters: dict[str, str] = {}  # adapter path -> name inside the PeftModel
         self._adapter_configs: dict = {}  # adapter path -> its loaded PeftConfig
         self.batch_rows: list[int] = []  # rows per generate call, for health and tests
+        self.throughput = ThroughputMeter()
         self.profiles_served: set[str] = set()
         self._lock = threading.Lock()
 
@@ -146,12 +148,17 @@ class Engine:
         torch.manual_seed(seed)
         started = time.perf_counter()
         completions = self._generate_rows(prompts, names, params)
-        latency_ms = round((time.perf_counter() - started) * 1000)
+        elapsed = time.perf_counter() - started
+        latency_ms = round(elapsed * 1000)
+        new_tokens = [self._count_until_stop(completion) for completion in completions]
+        self.throughput.record(sum(new_tokens), elapsed)
 
         results, row = [], 0
         for job in jobs:
             candidates = []
-            for completion in completions[row : row + job.n]:
+            for completion, tokens in zip(
+                completions[row : row + job.n], new_tokens[row : row + job.n], strict=True
+            ):
                 text = reply_only(
                     job.spec.prompt_format,
                     self.tokenizer.decode(completion, skip_special_tokens=True),
@@ -161,7 +168,7 @@ class Engine:
                         text=text,
                         seed=seed,
                         prompt_tokens=len(prompts[row]),
-                        completion_tokens=self._count_until_stop(completion),
+                        completion_tokens=tokens,
                         latency_ms=latency_ms,
                         loading_mode=self.loading_mode,
                         generation_params=params,

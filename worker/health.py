@@ -14,10 +14,11 @@ from django.db import close_old_connections, connections
 from django.utils import timezone
 
 from reviewapp.models import WorkerHeartbeat
+from worker.throughput import tokens_per_second
 
 logger = logging.getLogger(__name__)
 
-_identity = {"name": f"{socket.gethostname()}:{os.getpid()}"}
+_identity: dict = {"name": f"{socket.gethostname()}:{os.getpid()}", "queues": []}
 
 
 def _device_and_memory() -> tuple[str, int, int]:
@@ -34,6 +35,9 @@ def heartbeat_write() -> WorkerHeartbeat:
     from worker.engine_cache import loaded_engines
 
     device, used, total = _device_and_memory()
+    loaded = loaded_engines()
+    seconds = sum(engine.throughput.seconds for engine in loaded)
+    tokens = sum(engine.throughput.tokens for engine in loaded)
     engines = [
         {
             "base_model": engine.base_model,
@@ -41,8 +45,9 @@ def heartbeat_write() -> WorkerHeartbeat:
             "adapters": sorted(engine.adapters),
             "profiles": sorted(engine.profiles_served),
             "batches": len(engine.batch_rows),
+            "tokens_per_second": round(tokens_per_second([engine.throughput]), 1),
         }
-        for engine in loaded_engines()
+        for engine in loaded
     ]
     heartbeat, _ = WorkerHeartbeat.objects.update_or_create(
         worker=_identity["name"],
@@ -51,6 +56,10 @@ def heartbeat_write() -> WorkerHeartbeat:
             "memory_used_bytes": used,
             "memory_total_bytes": total,
             "engines": engines,
+            "queues": _identity["queues"],
+            "tokens_generated": tokens,
+            "generation_seconds": seconds,
+            "tokens_per_second": tokens_per_second([engine.throughput for engine in loaded]),
             "last_seen": timezone.now(),
         },
     )
@@ -81,6 +90,7 @@ _stop = threading.Event()
 def start_heartbeat(sender=None, **kwargs) -> None:
     if sender is not None and getattr(sender, "hostname", None):
         _identity["name"] = f"{sender.hostname}:{os.getpid()}"
+        _identity["queues"] = sorted(sender.app.amqp.queues.consume_from or ())
     heartbeat_write_safely()
     _stop.clear()
     threading.Thread(

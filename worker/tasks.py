@@ -9,6 +9,7 @@ from django.conf import settings
 from reviewapp import workflow
 from reviewapp.comparisons import candidates_per_version, drafting_versions, interleave
 from reviewapp.models import ModelProfile
+from reviewapp.observability.events import failure, lease_expiries_count
 from worker.celery import app
 from worker.health import heartbeat_write_safely
 from worker.prompts import steered
@@ -62,6 +63,7 @@ def generate_candidates(self, request_id: int) -> str:
     except Exception as exc:
         # Only the exception type: its message may quote the patient's text.
         logger.error("generation for request %s failed: %s", request_id, type(exc).__name__)
+        failure("generation_attempt")
         if self.request.retries >= self.max_retries:
             workflow.generation_fail(
                 request_id=request_id, reason=type(exc).__name__, task_id=self.request.id
@@ -71,7 +73,10 @@ def generate_candidates(self, request_id: int) -> str:
         raise self.retry(countdown=2**self.request.retries) from None
     candidates, profile_ids = interleave([p.pk for p in versions], drafted)
     stored = workflow.candidates_store(
-        request_id=request_id, candidates=candidates, profile_ids=profile_ids
+        request_id=request_id,
+        candidates=candidates,
+        profile_ids=profile_ids,
+        worker=self.request.hostname or "",
     )
     heartbeat_write_safely()
     return "stored" if stored else "discarded"
@@ -83,6 +88,10 @@ def sweep_stale_requests() -> list[int]:
 
     workflow.crisis_alerts_resend()
     snapshots_resend()
+    try:
+        lease_expiries_count()
+    except Exception as exc:  # noqa: BLE001 - a count missed never stops the sweep
+        logger.warning("could not count lapsed claim leases: %s", type(exc).__name__)
     return workflow.requests_sweep_stale()
 
 

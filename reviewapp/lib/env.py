@@ -36,3 +36,15 @@ def envint(name: str, default: str) -> int:
 
 def envlist(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in (envstr(name, default) or "").split(",") if item.strip()]
+
+
+def envchoice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    value = (envstr(name, default) or "").strip().lower()
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(choices)}, got {value!r}")
+    return value
+
+
+def is_redis_url(url: str) -> bool:
+    """Whether a broker URL names Redis (not the demo's filesystem transport)."""
+    return url.startswith(("redis://", "rediss://"))

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from reviewapp.audit import audit_record
 from reviewapp.models import CrisisAlert
+from reviewapp.observability.events import failure
 
 logger = logging.getLogger(__name__)
 WEBHOOK_TIMEOUT_SECONDS = 5
@@ -104,6 +105,7 @@ def crisis_alert_send(*, alert_id: int) -> bool:
             send(alert, pseudonym)
         except Exception as exc:  # noqa: BLE001 - retried by the sweeper
             done = False
+            failure("crisis_alert")
             logger.error("crisis alert %s: %s failed: %s", alert.pk, field, type(exc).__name__)
             CrisisAlert.objects.filter(pk=alert.pk).update(last_error=type(exc).__name__)
             continue

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections import Counter
 from datetime import timedelta
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.db.models import Count, Q
@@ -111,11 +110,8 @@ def overview(request: HttpRequest) -> HttpResponse:
 @login_required
 def workers(request: HttpRequest) -> HttpResponse:
     reviewer(request)
-    stale_after = timedelta(seconds=3 * settings.COUNTERSIGN["HEARTBEAT_SECONDS"])
-    rows = [
-        {"heartbeat": hb, "stale": timezone.now() - hb.last_seen > stale_after}
-        for hb in WorkerHeartbeat.objects.all()
-    ]
+    now = timezone.now()
+    rows = [{"heartbeat": hb, "stale": hb.silent(now)} for hb in WorkerHeartbeat.objects.all()]
     return render(request, "reviewapp/workers.html", {"rows": rows})
 
 

@@ -1,0 +1,1 @@
+"""What operators watch: Prometheus metrics, health checks and structured logs."""

@@ -1,0 +1,132 @@
+"""Counters and histograms kept in Redis, written off the request path.
+
+Recording only puts the update on this process's queue; a daemon thread writes
+what is queued to Redis in one pipeline. A patient's request never waits on the
+metrics store, and a store that is down loses counts (logged once a minute),
+never work. Redis (the broker's, unless METRICS_REDIS_URL names another) is the
+one place every web and worker process, on every host, adds to.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import logging
+import os
+import queue
+import threading
+import time
+
+import redis
+from django.conf import settings
+
+from reviewapp.observability.definitions import Recorded
+
+logger = logging.getLogger(__name__)
+
+KEY_PREFIX = "countersign:metrics:"
+COMPLAINT_INTERVAL = 60.0
+
+
+def metric_key(metric: Recorded) -> str:
+    return KEY_PREFIX + metric.name
+
+
+def labels_key(metric: Recorded, labels: dict[str, str]) -> str:
+    if set(labels) != set(metric.labels):
+        raise ValueError(f"{metric.name} takes labels {metric.labels}, not {tuple(labels)}")
+    return json.dumps(labels, sort_keys=True)
+
+
+def bucket_field(metric: Recorded, value: float) -> str:
+    """The one bucket ``value`` falls in (stored per bucket; made cumulative when read)."""
+    index = bisect.bisect_left(metric.buckets, value)
+    return f"le={metric.buckets[index]:g}" if index < len(metric.buckets) else "le=+Inf"
+
+
+class _Writer:
+    def __init__(self) -> None:
+        self._pid: int | None = None
+        self._queue: queue.Queue = queue.Queue()
+        self._last_complaint = 0.0
+        self._guard = threading.Lock()
+
+    def put(self, key: str, increments: list[tuple[str, float]]) -> None:
+        self._started().put((key, increments))
+
+    def flush(self, timeout: float = 5.0) -> None:
+        """Wait until everything recorded so far was written (or dropped)."""
+        deadline = time.monotonic() + timeout
+        while self._queue.unfinished_tasks and time.monotonic() < deadline:
+            time.sleep(0.01)
+
+    def _started(self) -> queue.Queue:
+        # After a fork (a prefork worker, a gunicorn worker) the parent's thread is gone.
+        with self._guard:
+            if self._pid != os.getpid():
+                self._pid, self._queue = os.getpid(), queue.Queue()
+                threading.Thread(
+                    target=self._write_forever, args=(self._queue,), name="metrics", daemon=True
+                ).start()
+        return self._queue
+
+    def _write_forever(self, updates: queue.Queue) -> None:
+        url, client = None, None
+        while True:
+            batch = [updates.get()]
+            while len(batch) < 500:
+                try:
+                    batch.append(updates.get_nowait())
+                except queue.Empty:
+                    break
+            if url != settings.METRICS_REDIS_URL:
+                url = settings.METRICS_REDIS_URL
+                client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+            try:
+                pipeline = client.pipeline(transaction=True)
+                for key, increments in batch:
+                    for field, amount in increments:
+                        pipeline.hincrbyfloat(key, field, amount)
+                pipeline.execute()
+            except redis.RedisError as exc:
+                self._complain(exc, len(batch))
+            finally:
+                for _ in batch:
+                    updates.task_done()
+
+    def _complain(self, exc: Exception, dropped: int) -> None:
+        now = time.monotonic()
+        if now - self._last_complaint >= COMPLAINT_INTERVAL:
+            self._last_complaint = now
+            logger.warning(
+                "metrics store unreachable (%s); %d update(s) dropped", type(exc).__name__, dropped
+            )
+
+
+_writer = _Writer()
+flush = _writer.flush
+
+
+def counter_add(metric: Recorded, amount: float = 1, **labels: str) -> None:
+    if settings.METRICS_REDIS_URL and amount:
+        _writer.put(metric_key(metric), [(labels_key(metric, labels), amount)])
+
+
+def histogram_observe(metric: Recorded, value: float, **labels: str) -> None:
+    if not settings.METRICS_REDIS_URL:
+        return
+    prefix = labels_key(metric, labels)
+    _writer.put(
+        metric_key(metric),
+        [
+            (f"{prefix}|{bucket_field(metric, value)}", 1),
+            (f"{prefix}|count", 1),
+            (f"{prefix}|sum", value),
+        ],
+    )
+
+
+def stored_values(client: redis.Redis, metric: Recorded) -> dict[str, float]:
+    """Raw stored fields of one metric; raises ``redis.RedisError`` if the store is down."""
+    raw = client.hgetall(metric_key(metric))
+    return {field.decode(): float(value) for field, value in raw.items()}
