@@ -9,7 +9,9 @@ ARG PYTHON_IMAGE=python:3.11-slim
 FROM ${PYTHON_IMAGE} AS app
 # cpu for web; cu128 for gpu-worker (set by the target's build args in docker-compose.yml)
 ARG TORCH_BUILD=cpu
-ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 MODEL_CACHE_DIR=/models LOG_FORMAT=json
+# Hub downloads (the real bases) go to the models volume too, not a home directory.
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 LOG_FORMAT=json \
+    MODEL_CACHE_DIR=/models HF_HOME=/models/huggingface XDG_CACHE_HOME=/models/cache
 WORKDIR /app
 # torch first, from the build's own index: installed as a dependency from PyPI it
 # would be whichever build PyPI ships.
@@ -25,7 +27,7 @@ COPY templates ./templates
 COPY locale ./locale
 RUN DATABASE_URL=sqlite:////tmp/build.sqlite3 CELERY_BROKER_URL=memory:// \
     python manage.py collectstatic --noinput -v0 && rm -f /tmp/build.sqlite3
-RUN useradd --system --uid 1000 countersign \
+RUN useradd --system --create-home --uid 1000 countersign \
  && mkdir -p /models /var/lib/countersign && chown countersign /models /var/lib/countersign
 USER countersign
 
@@ -37,6 +39,9 @@ FROM app AS gpu-worker
 # Which GPU the container gets is the compose file's device reservation; these let
 # the NVIDIA runtime mount the driver's compute libraries into a non-CUDA base image.
 ENV NVIDIA_DRIVER_CAPABILITIES=compute,utility WORKER_NAME=gpu0 WORKER_QUEUES=generate
-# One process per GPU; its task threads meet in one batcher (docs/routing.md).
-CMD celery -A worker.celery worker -Q "$WORKER_QUEUES" --hostname "$WORKER_NAME@%h" \
+# The engine benchmark, to measure this GPU (docs/scale-out.md).
+COPY --chown=countersign bench ./bench
+# One process per GPU; its task threads meet in one batcher (docs/routing.md). exec:
+# the stop signal reaches Celery, whose warm shutdown lets generations finish.
+CMD exec celery -A worker.celery worker -Q "$WORKER_QUEUES" --hostname "$WORKER_NAME@%h" \
       --pool threads --concurrency 16 -l info

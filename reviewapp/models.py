@@ -538,6 +538,11 @@ class WorkerHeartbeat(models.Model):
     def __str__(self) -> str:
         return self.worker
 
+    @property
+    def celery_name(self) -> str:
+        """The worker's --hostname (gpu0@host), without the process id."""
+        return self.worker.rpartition(":")[0] or self.worker
+
     def silent(self, now) -> bool:
         interval = settings.COUNTERSIGN["HEARTBEAT_SECONDS"]
         return (now - self.last_seen).total_seconds() > self.SILENT_AFTER_BEATS * interval

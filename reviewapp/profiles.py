@@ -6,7 +6,7 @@ from django.db import transaction
 from django.db.models import Max
 
 from reviewapp.audit import audit_record
-from reviewapp.models import Candidate, ModelProfile
+from reviewapp.models import Candidate, ModelProfile, Service
 
 
 def default_clear_others(profile: ModelProfile) -> ModelProfile | None:
@@ -21,10 +21,12 @@ def profile_save(*, profile: ModelProfile, actor, request=None, **details) -> Mo
     """Save an added or edited profile.
 
     A profile that has drafted candidates is never changed in place: the edit is
-    saved as the next version of the same name (taking over as default if the
-    edited one was), and the old version stays as its candidates knew it.
+    saved as the next version of the same name (taking over as default, and as
+    the profile of every site that used the edited one), and the old version
+    stays as its candidates knew it.
     """
     with transaction.atomic():
+        edited = profile.pk
         is_revision = (
             profile.pk is not None and Candidate.objects.filter(profile_id=profile.pk).exists()
         )
@@ -35,12 +37,18 @@ def profile_save(*, profile: ModelProfile, actor, request=None, **details) -> Mo
         if profile.is_default:
             default_clear_others(profile)
         profile.save()
+        sites = []
+        if is_revision:
+            following = Service.objects.filter(profile_id=edited)
+            sites = list(following.values_list("slug", flat=True))
+            following.update(profile=profile)
         audit_record(
             action="profile.revise" if is_revision else "profile.save",
             actor=actor,
             obj=profile,
             request=request,
             version=profile.version,
+            **({"sites": sites} if sites else {}),
             **details,
         )
     return profile

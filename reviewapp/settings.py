@@ -43,6 +43,8 @@ MIDDLEWARE = [
     # /healthz and /metrics, before host checks, HTTPS redirects and sign-in.
     "reviewapp.observability.endpoints.OperationsEndpointsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # The collected static files, served by the web process itself (no proxy config).
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -294,11 +294,12 @@ def candidates_store(
         draft_request.failure_reason = ""
         draft_request.version += 1
         draft_request.save()
-        metric_events.candidates_ready(
-            created_at=draft_request.created_at,
-            ready_at=draft_request.candidates_ready_at,
-            risk=draft_request.risk_level,
-        )
+        if draft_request.purpose == DraftRequest.Purpose.REPLY:  # not annotation batches
+            metric_events.candidates_ready(
+                created_at=draft_request.created_at,
+                ready_at=draft_request.candidates_ready_at,
+                risk=draft_request.risk_level,
+            )
         audit_record(
             action="candidates.store",
             actor_kind="worker",

@@ -68,3 +68,9 @@ def test_it_sweeps_from_the_command_line(tiny_profile):
     draft = patient_message().draft_requests.get()
     assert run("sweep_stale", "--older-than", "0").strip() == "re-enqueued 1 request(s)"
     assert DraftRequest.objects.get(pk=draft.pk).status == "queued"
+
+
+@pytest.mark.django_db
+def test_the_migrations_describe_the_models_exactly():
+    """A model change without its migration (or a migration that drifted) fails here."""
+    call_command("makemigrations", "--check", "--dry-run", stdout=StringIO())

@@ -16,6 +16,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 SECRETS = {"POSTGRES_PASSWORD": "pw-for-config", "SECRET_KEY": "key-for-config"}
+COMPOSE_VARIABLES = (*SECRETS, "REDIS_MAXMEMORY", "HF_TOKEN")
 GPU_WORKERS = ("worker-gpu0", "worker-gpu1")
 
 
@@ -25,11 +26,13 @@ def compose(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
     environment = {
         key: value
         for key, value in os.environ.items()
-        if key not in ("POSTGRES_PASSWORD", "SECRET_KEY", "METRICS_TOKEN")
+        # The tests' own DATABASE_URL and broker must not leak into the stack either.
+        if key not in (*COMPOSE_VARIABLES, "METRICS_TOKEN", "DATABASE_URL", "CELERY_BROKER_URL")
     }
     environment.setdefault("DOCKER_CONFIG", str(REPO / ".cache" / "docker"))
+    # An empty env file: a developer's .env must not decide what the tests see.
     return subprocess.run(
-        [docker, "compose", "--project-directory", str(REPO), *args],
+        [docker, "compose", "--project-directory", str(REPO), "--env-file", os.devnull, *args],
         env={**environment, **env},
         capture_output=True,
         text=True,
@@ -102,6 +105,7 @@ def test_it_keeps_data_in_named_volumes_and_redis_from_evicting_tasks(services):
     command = services["redis"]["command"]
     assert command[command.index("--maxmemory-policy") + 1] == "noeviction"
     assert command[command.index("--appendonly") + 1] == "yes"
+    assert command[command.index("--maxmemory") + 1] == "2gb"  # noeviction needs a limit
     mounts = {
         (name, volume["source"], volume["target"])
         for name, service in services.items()
@@ -122,3 +126,20 @@ def test_it_logs_json_and_publishes_nothing_beyond_the_hosts_loopback(services):
     for service in services.values():
         assert all(port.get("host_ip") == "127.0.0.1" for port in service.get("ports", []))
     assert services["web"]["ports"][0]["target"] == 8000
+
+
+def test_workers_on_another_host_point_at_the_first_hosts_database_and_broker(services):
+    """Locally the services by name; on a second GPU host, the URLs given."""
+    assert services["worker-gpu0"]["environment"]["DATABASE_URL"] == (
+        "postgres://countersign:pw-for-config@postgres:5432/countersign"
+    )
+    remote = {
+        **SECRETS,
+        "DATABASE_URL": "postgres://countersign:pw@10.0.0.5:5432/countersign",
+        "CELERY_BROKER_URL": "redis://10.0.0.5:6379/0",
+    }
+    done = compose("config", "--format", "json", env=remote)
+    assert done.returncode == 0, done.stderr
+    worker = json.loads(done.stdout)["services"]["worker-gpu1"]["environment"]
+    assert worker["DATABASE_URL"] == remote["DATABASE_URL"]
+    assert worker["CELERY_BROKER_URL"] == remote["CELERY_BROKER_URL"]

@@ -123,12 +123,13 @@ def test_it_times_candidates_and_release_through_a_real_worker(tiny_profile, ali
     assert sample(samples, f"{name}_count", risk="none") == 1
     assert sample(samples, f"{name}_sum", risk="none") == pytest.approx(to_candidates)
     assert sample(samples, f"{name}_bucket", risk="none", le="+Inf") == 1
-    first_bucket_holding_it = min(
-        float(dict(labels)["le"])
+    buckets = {
+        float(dict(labels)["le"]): value
         for (sample_name, labels), value in samples.items()
-        if sample_name == f"{name}_bucket" and value == 1
-    )
-    assert to_candidates <= first_bucket_holding_it
+        if sample_name == f"{name}_bucket"
+    }
+    # Cumulative: 0 in every bucket below the observed time, 1 from its bucket up.
+    assert buckets == {bound: float(to_candidates <= bound) for bound in buckets}
     to_release = (reply.created_at - message.created_at).total_seconds()
     name = "countersign_time_to_release_seconds"
     assert sample(samples, f"{name}_count", risk="none") == 1
@@ -209,17 +210,20 @@ def test_it_reports_each_live_workers_throughput(tiny_profile):
     WorkerHeartbeat.objects.create(
         worker="gpu9@gone:1", device="cpu", last_seen=now - timedelta(days=2)
     )
+    # gpu0's previous process, before a restart: the series follows the new one.
+    WorkerHeartbeat.objects.create(
+        worker="gpu0@host:10",
+        device="cpu",
+        tokens_generated=999,
+        last_seen=now - timedelta(minutes=2),
+    )
     samples = scrape()
-    assert sample(samples, "countersign_worker_up", worker="gpu0@host:11") == 1
-    assert sample(samples, "countersign_worker_up", worker="gpu1@host:12") == 0  # silent
-    assert ("countersign_worker_up", frozenset({("worker", "gpu9@gone:1")})) not in samples
-    assert (
-        sample(samples, "countersign_worker_generated_tokens_total", worker="gpu0@host:11") == 48000
-    )
-    assert (
-        sample(samples, "countersign_worker_generation_seconds_total", worker="gpu0@host:11") == 20
-    )
-    assert sample(samples, "countersign_worker_tokens_per_second", worker="gpu0@host:11") == 2500
+    assert sample(samples, "countersign_worker_up", worker="gpu0@host") == 1
+    assert sample(samples, "countersign_worker_up", worker="gpu1@host") == 0  # silent, still shown
+    assert ("countersign_worker_up", frozenset({("worker", "gpu9@gone")})) not in samples
+    assert sample(samples, "countersign_worker_generated_tokens_total", worker="gpu0@host") == 48000
+    assert sample(samples, "countersign_worker_generation_seconds_total", worker="gpu0@host") == 20
+    assert sample(samples, "countersign_worker_tokens_per_second", worker="gpu0@host") == 2500
     # Which queues a live worker consumes: a profile's queue with none is an alert.
     assert sample(samples, "countersign_queue_consumers", queue=tiny_profile.queue) == 1
 
@@ -254,3 +258,19 @@ def test_it_serves_the_rest_when_the_metrics_store_is_down(tiny_profile, setting
     assert sample(samples, "countersign_metrics_store_up") == 0
     assert sample(samples, "countersign_queue_depth", risk="none", stage="queued") == 1
     assert not any(name.startswith("countersign_failures") for name, _ in samples)
+
+
+@pytest.mark.django_db
+def test_histograms_are_cumulative_over_their_buckets():
+    from reviewapp.observability.definitions import TIME_TO_CANDIDATES
+
+    for seconds in (0.5, 3, 5, 45, 4000):  # 5 sits on a bound: le="5" holds it
+        store.histogram_observe(TIME_TO_CANDIDATES, seconds, risk="elevated")
+    samples = scrape()
+    name = "countersign_time_to_candidates_seconds"
+    expected = {"1.0": 1, "2.0": 1, "5.0": 3, "10.0": 3, "30.0": 3, "60.0": 4, "1800.0": 4}
+    expected["+Inf"] = 5
+    for bound, count in expected.items():
+        assert sample(samples, f"{name}_bucket", risk="elevated", le=bound) == count, bound
+    assert sample(samples, f"{name}_count", risk="elevated") == 5
+    assert sample(samples, f"{name}_sum", risk="elevated") == 4053.5

@@ -74,3 +74,37 @@ def test_it_lets_an_admin_add_a_profile(admin_client, tiny_profile):
     )
     assert reply.status_code == 302
     assert ModelProfile.objects.get(name="site-custom").version == 1
+
+
+def test_a_site_on_an_edited_profile_follows_it_to_the_new_version(admin_client, tiny_profile):
+    """As the default does: the edit is what the site's clinicians asked for."""
+    from reviewapp import routing
+    from reviewapp.models import Service
+
+    site = Service.objects.create(slug="helsinki", name="Helsinki", profile=tiny_profile)
+    other = Service.objects.create(slug="north", name="North")
+    ready_request()
+    url = f"/admin/reviewapp/modelprofile/{tiny_profile.pk}/change/"
+    admin_client.post(url, change_form(tiny_profile, system_prompt="Be kinder."))
+    new = ModelProfile.objects.get(name=tiny_profile.name, version=2)
+    site.refresh_from_db()
+    other.refresh_from_db()
+    assert site.profile == new and other.profile is None
+    assert routing.route_new_request(site.pk).profile == new
+    revise = AuditEvent.objects.get(action="profile.revise", object_id=str(new.pk))
+    assert revise.details["sites"] == ["helsinki"]
+
+
+def test_an_admin_sets_a_sites_profile_and_it_is_audited(admin_client, tiny_profile):
+    from reviewapp.models import Service
+
+    site = Service.objects.create(slug="helsinki", name="Helsinki")
+    reply = admin_client.post(
+        f"/admin/reviewapp/service/{site.pk}/change/",
+        {"slug": "helsinki", "name": "Helsinki", "profile": tiny_profile.pk},
+    )
+    assert reply.status_code == 302, reply.content.decode()[:2000]
+    site.refresh_from_db()
+    assert site.profile == tiny_profile
+    saved = AuditEvent.objects.get(action="service.save", object_id=str(site.pk))
+    assert saved.details["profile"] == tiny_profile.pk and saved.details["changed"] == ["profile"]

@@ -34,8 +34,9 @@ def get_engine(spec: ProfileSpec) -> Engine:
 
 
 def loaded_engines() -> list[Engine]:
-    with _lock:
-        return list(_engines.values())
+    # Not under _lock: get_engine holds it for a whole model load (minutes for a
+    # download), and the heartbeat must go on meanwhile. Copying a dict is atomic.
+    return list(_engines.values())
 
 
 def _run_batch(key, jobs: list[DraftJob]) -> list[list[GeneratedCandidate]]:

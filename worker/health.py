@@ -31,7 +31,18 @@ def _device_and_memory() -> tuple[str, int, int]:
     return "cpu", psutil.Process().memory_info().rss, psutil.virtual_memory().total
 
 
+_writing = threading.Lock()
+
+
 def heartbeat_write() -> WorkerHeartbeat:
+    # Task threads and the heartbeat thread all write: one at a time, reading the
+    # totals inside the lock, so a stale reading is never written last (Prometheus
+    # would take a token total that went down for a restart).
+    with _writing:
+        return _heartbeat_write()
+
+
+def _heartbeat_write() -> WorkerHeartbeat:
     from worker.engine_cache import loaded_engines
 
     device, used, total = _device_and_memory()

@@ -23,6 +23,7 @@ from prometheus_client.core import (
 )
 from prometheus_client.exposition import generate_latest
 from prometheus_client.registry import CollectorRegistry
+from prometheus_client.utils import floatToGoString
 
 from reviewapp.lib.env import is_redis_url
 from reviewapp.models import DraftRequest, ModelProfile, RiskLevel, WorkerHeartbeat
@@ -41,8 +42,9 @@ WAITING_STAGES = {
 # kombu's Redis transport keeps a queue's priorities 3, 6 and 9 in keys of their own.
 KOMBU_PRIORITY_SUFFIXES = ("", "\x06\x163", "\x06\x166", "\x06\x169")
 MAINTENANCE_QUEUE = "maintenance"
-# Heartbeats older than this are left out: the process is long gone.
-FORGET_AFTER_BEATS = 10
+# A worker not heard from for this long is left out (one taken out of service on
+# purpose stops showing as down after a day).
+FORGET_AFTER = timedelta(hours=24)
 
 
 def _redis(url: str) -> redis.Redis:
@@ -148,11 +150,16 @@ def workers(now) -> list:
         "until the sweeper gives up on them.",
         labels=["queue"],
     )
-    forget_after = FORGET_AFTER_BEATS * settings.COUNTERSIGN["HEARTBEAT_SECONDS"]
-    recent = WorkerHeartbeat.objects.filter(last_seen__gte=now - timedelta(seconds=forget_after))
+    # Labelled by the Celery worker's name (gpu0@host), not by process: a restarted
+    # worker's series goes on (its totals restart, which Prometheus reads as a reset)
+    # and a dead one stays visible as down.
+    latest: dict[str, WorkerHeartbeat] = {}
+    recent = WorkerHeartbeat.objects.filter(last_seen__gte=now - FORGET_AFTER)
+    for heartbeat in recent.order_by("last_seen"):
+        latest[heartbeat.celery_name] = heartbeat
     live_queues: dict[str, int] = defaultdict(int)
-    for heartbeat in recent:
-        name = [heartbeat.worker]
+    for worker, heartbeat in sorted(latest.items()):
+        name = [worker]
         silent = heartbeat.silent(now)
         for queue in [] if silent else heartbeat.queues:
             live_queues[queue] += 1
@@ -186,7 +193,7 @@ def _family(metric: Recorded, stored: dict[str, float]):
         cumulative, buckets = 0.0, []
         for bound in metric.buckets:
             cumulative += parts.get(f"le={bound:g}", 0.0)
-            buckets.append((f"{bound:g}", cumulative))
+            buckets.append((floatToGoString(bound), cumulative))
         buckets.append(("+Inf", parts.get("count", 0.0)))
         family.add_metric(
             [json.loads(labels)[name] for name in metric.labels],

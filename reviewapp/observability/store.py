@@ -9,6 +9,7 @@ one place every web and worker process, on every host, adds to.
 
 from __future__ import annotations
 
+import atexit
 import bisect
 import json
 import logging
@@ -26,6 +27,9 @@ logger = logging.getLogger(__name__)
 
 KEY_PREFIX = "countersign:metrics:"
 COMPLAINT_INTERVAL = 60.0
+# Updates waiting for the writer; beyond this (a store down for long) new ones are
+# dropped rather than held in memory without bound.
+MAX_PENDING = 10_000
 
 
 def metric_key(metric: Recorded) -> str:
@@ -47,12 +51,20 @@ def bucket_field(metric: Recorded, value: float) -> str:
 class _Writer:
     def __init__(self) -> None:
         self._pid: int | None = None
-        self._queue: queue.Queue = queue.Queue()
+        self._queue: queue.Queue = queue.Queue(MAX_PENDING)
         self._last_complaint = 0.0
         self._guard = threading.Lock()
 
     def put(self, key: str, increments: list[tuple[str, float]]) -> None:
-        self._started().put((key, increments))
+        try:
+            self._started().put_nowait((key, increments))
+        except queue.Full:
+            self._complain("too many pending", 1)
+
+    def forget_parent(self) -> None:
+        """In a forked child: the parent's thread is gone and its lock may be held."""
+        self._guard = threading.Lock()
+        self._pid = None
 
     def flush(self, timeout: float = 5.0) -> None:
         """Wait until everything recorded so far was written (or dropped)."""
@@ -64,7 +76,7 @@ class _Writer:
         # After a fork (a prefork worker, a gunicorn worker) the parent's thread is gone.
         with self._guard:
             if self._pid != os.getpid():
-                self._pid, self._queue = os.getpid(), queue.Queue()
+                self._pid, self._queue = os.getpid(), queue.Queue(MAX_PENDING)
                 threading.Thread(
                     target=self._write_forever, args=(self._queue,), name="metrics", daemon=True
                 ).start()
@@ -79,32 +91,34 @@ class _Writer:
                     batch.append(updates.get_nowait())
                 except queue.Empty:
                     break
-            if url != settings.METRICS_REDIS_URL:
-                url = settings.METRICS_REDIS_URL
-                client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
             try:
+                if url != settings.METRICS_REDIS_URL:
+                    url = settings.METRICS_REDIS_URL
+                    client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
                 pipeline = client.pipeline(transaction=True)
                 for key, increments in batch:
                     for field, amount in increments:
                         pipeline.hincrbyfloat(key, field, amount)
                 pipeline.execute()
-            except redis.RedisError as exc:
-                self._complain(exc, len(batch))
+            except Exception as exc:  # noqa: BLE001 - this thread must outlive any failure
+                url = None  # a bad URL is read again next time
+                self._complain(type(exc).__name__, len(batch))
             finally:
                 for _ in batch:
                     updates.task_done()
 
-    def _complain(self, exc: Exception, dropped: int) -> None:
+    def _complain(self, why: str, dropped: int) -> None:
         now = time.monotonic()
         if now - self._last_complaint >= COMPLAINT_INTERVAL:
             self._last_complaint = now
-            logger.warning(
-                "metrics store unreachable (%s); %d update(s) dropped", type(exc).__name__, dropped
-            )
+            logger.warning("metrics store unreachable (%s); %d update(s) dropped", why, dropped)
 
 
 _writer = _Writer()
 flush = _writer.flush
+os.register_at_fork(after_in_child=_writer.forget_parent)
+# What was recorded just before a worker or web process exits is still written.
+atexit.register(_writer.flush, 2.0)
 
 
 def counter_add(metric: Recorded, amount: float = 1, **labels: str) -> None:
