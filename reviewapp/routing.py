@@ -79,6 +79,16 @@ def site_profile(service_id: int | None) -> ModelProfile:
     return _routing_table().site_profiles.get(service_id) or default_profile()
 
 
+def routed_queues() -> set[str]:
+    """The queues new requests can be sent to now: the default profile's, the sites'
+    own and those of running comparisons (not every profile ever saved)."""
+    table = _routing_table()
+    profiles = [table.default, *table.site_profiles.values()]
+    for comparison in table.comparisons.values():
+        profiles += [comparison.profile_a, comparison.profile_b]
+    return {profile.queue for profile in profiles if profile is not None}
+
+
 def route_new_request(
     service_id: int | None, *, risk_level: str = "none", draw=random.random
 ) -> Route:

@@ -193,6 +193,9 @@ def test_it_counts_each_lapsed_lease_once(tiny_profile, alice, bob):
 
 @pytest.mark.django_db
 def test_it_reports_each_live_workers_throughput(tiny_profile):
+    from reviewapp.models import ModelProfile
+
+    ModelProfile.objects.create(name="unused", label="unused", base_model="x", queue="gen-unused")
     now = timezone.now()
     WorkerHeartbeat.objects.create(
         worker="gpu0@host:11",
@@ -224,8 +227,10 @@ def test_it_reports_each_live_workers_throughput(tiny_profile):
     assert sample(samples, "countersign_worker_generated_tokens_total", worker="gpu0@host") == 48000
     assert sample(samples, "countersign_worker_generation_seconds_total", worker="gpu0@host") == 20
     assert sample(samples, "countersign_worker_tokens_per_second", worker="gpu0@host") == 2500
-    # Which queues a live worker consumes: a profile's queue with none is an alert.
+    # Which queues a live worker consumes: a routed queue with none is an alert; a
+    # profile nothing routes to (an unused preset) is not.
     assert sample(samples, "countersign_queue_consumers", queue=tiny_profile.queue) == 1
+    assert ("countersign_queue_consumers", frozenset({("queue", "gen-unused")})) not in samples
 
 
 @pytest.mark.django_db

@@ -72,3 +72,23 @@ def test_it_refuses_a_stale_cutoff_a_running_generation_could_outlast(settings):
     settings.CELERY_TASK_TIME_LIMIT = 600
     settings.COUNTERSIGN = {**settings.COUNTERSIGN, "STALE_REQUEST_SECONDS": 300}
     assert [e.id for e in run_checks()] == ["countersign.E002"]
+
+
+@pytest.mark.django_db
+def test_it_warns_of_a_profile_queue_no_live_worker_consumes(client, alice, tiny_profile):
+    """A restarted worker is listed once, by its latest process; its queues count while
+    it is heard from, and a queue nobody consumes is called out."""
+    now = timezone.now()
+    WorkerHeartbeat.objects.create(
+        worker="gpu0@host:1", device="cpu", queues=["gen-old"], last_seen=now - timedelta(hours=2)
+    )
+    WorkerHeartbeat.objects.create(
+        worker="gpu0@host:2", device="cpu", queues=[tiny_profile.queue], last_seen=now
+    )
+    client.force_login(alice)
+    page = client.get("/workers/").content.decode()
+    assert "gpu0@host:2" in page and "gpu0@host:1" not in page
+    assert "No live worker consumes" not in page
+    WorkerHeartbeat.objects.filter(worker="gpu0@host:2").update(last_seen=now - timedelta(hours=1))
+    page = client.get("/workers/").content.decode()
+    assert "No live worker consumes these profiles' queues: generate." in page

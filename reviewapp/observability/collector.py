@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from datetime import timedelta
 
 import redis
 from django.conf import settings
@@ -26,9 +25,10 @@ from prometheus_client.registry import CollectorRegistry
 from prometheus_client.utils import floatToGoString
 
 from reviewapp.lib.env import is_redis_url
-from reviewapp.models import DraftRequest, ModelProfile, RiskLevel, WorkerHeartbeat
+from reviewapp.models import DraftRequest, ModelProfile, RiskLevel
 from reviewapp.observability.definitions import FAILURE_KINDS, FAILURES, RECORDED, Recorded
 from reviewapp.observability.store import stored_values
+from reviewapp.observability.workers import latest_heartbeats, queue_consumers
 
 Status = DraftRequest.Status
 # The requests still waiting for a reply, by the stage they wait in.
@@ -42,9 +42,6 @@ WAITING_STAGES = {
 # kombu's Redis transport keeps a queue's priorities 3, 6 and 9 in keys of their own.
 KOMBU_PRIORITY_SUFFIXES = ("", "\x06\x163", "\x06\x166", "\x06\x169")
 MAINTENANCE_QUEUE = "maintenance"
-# A worker not heard from for this long is left out (one taken out of service on
-# purpose stops showing as down after a day).
-FORGET_AFTER = timedelta(hours=24)
 
 
 def _redis(url: str) -> redis.Redis:
@@ -146,30 +143,22 @@ def workers(now) -> list:
     }
     consumers = GaugeMetricFamily(
         "countersign_queue_consumers",
-        "Live workers consuming each profile's queue: 0 means its requests wait "
-        "until the sweeper gives up on them.",
+        "Live workers consuming each queue new requests are routed to: 0 means its "
+        "requests wait until the sweeper gives up on them.",
         labels=["queue"],
     )
-    # Labelled by the Celery worker's name (gpu0@host), not by process: a restarted
-    # worker's series goes on (its totals restart, which Prometheus reads as a reset)
-    # and a dead one stays visible as down.
-    latest: dict[str, WorkerHeartbeat] = {}
-    recent = WorkerHeartbeat.objects.filter(last_seen__gte=now - FORGET_AFTER)
-    for heartbeat in recent.order_by("last_seen"):
-        latest[heartbeat.celery_name] = heartbeat
-    live_queues: dict[str, int] = defaultdict(int)
-    for worker, heartbeat in sorted(latest.items()):
+    # A restarted worker's series goes on under its Celery name (its totals restart,
+    # which Prometheus reads as a reset); a dead one stays visible as down.
+    latest = latest_heartbeats(now)
+    for worker, heartbeat in latest.items():
         name = [worker]
-        silent = heartbeat.silent(now)
-        for queue in [] if silent else heartbeat.queues:
-            live_queues[queue] += 1
-        families["up"].add_metric(name, 0 if silent else 1)
+        families["up"].add_metric(name, 0 if heartbeat.silent(now) else 1)
         families["tokens"].add_metric(name, heartbeat.tokens_generated)
         families["seconds"].add_metric(name, heartbeat.generation_seconds)
         families["rate"].add_metric(name, heartbeat.tokens_per_second)
         families["memory"].add_metric(name, heartbeat.memory_used_bytes)
-    for queue in sorted(set(ModelProfile.objects.values_list("queue", flat=True))):
-        consumers.add_metric([queue], live_queues[queue])
+    for queue, count in queue_consumers(latest, now).items():
+        consumers.add_metric([queue], count)
     return [*families.values(), consumers]
 
 

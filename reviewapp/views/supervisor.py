@@ -14,7 +14,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from reviewapp.calibration import reviewer_calibration
-from reviewapp.models import Candidate, DraftRequest, RiskLevel, WorkerHeartbeat
+from reviewapp.models import Candidate, DraftRequest, RiskLevel
+from reviewapp.observability.workers import latest_heartbeats, queue_consumers
 from reviewapp.queue import past_target, queue_counts, queue_items, sla_minutes
 from reviewapp.risk.alerts import alerts_undelivered
 from reviewapp.services import visible_drafts
@@ -111,8 +112,10 @@ def overview(request: HttpRequest) -> HttpResponse:
 def workers(request: HttpRequest) -> HttpResponse:
     reviewer(request)
     now = timezone.now()
-    rows = [{"heartbeat": hb, "stale": hb.silent(now)} for hb in WorkerHeartbeat.objects.all()]
-    return render(request, "reviewapp/workers.html", {"rows": rows})
+    latest = latest_heartbeats(now)
+    rows = [{"heartbeat": hb, "stale": hb.silent(now)} for hb in latest.values()]
+    unserved = [queue for queue, count in queue_consumers(latest, now).items() if not count]
+    return render(request, "reviewapp/workers.html", {"rows": rows, "unserved": unserved})
 
 
 @login_required
