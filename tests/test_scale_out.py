@@ -8,6 +8,7 @@ Real subprocess workers, a private Redis, the test database.
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import pytest
@@ -19,6 +20,7 @@ from reviewapp.models import AuditEvent, DraftRequest, ModelProfile, Service, Wo
 from tests.processes import RedisServer, WorkerProcess, app_broker, database_url
 from tests.test_full_loop import wait_for
 
+PATIENT_TEXTS = ("I can't sleep.", "Work is too much.", "I feel alone.")
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(180)]
 
 
@@ -58,8 +60,9 @@ def workers(tmp_path):
     }
     try:
         with app_broker(broker.url):
-            for process in started.values():
-                process.start(HEARTBEAT_SECONDS="1")
+            # One logs JSON, as the compose stack's workers do.
+            started["gen-a"].start(HEARTBEAT_SECONDS="1", LOG_FORMAT="json")
+            started["gen-b"].start(HEARTBEAT_SECONDS="1")
             yield started
     finally:
         for process in started.values():
@@ -78,7 +81,7 @@ def test_each_sites_requests_are_drafted_by_the_worker_on_its_profiles_queue(
     }
     messages = [
         (site, workflow.message_receive(conversation=conversations[site], text=text))
-        for text in ("I can't sleep.", "Work is too much.", "I feel alone.")
+        for text in PATIENT_TEXTS
         for site in two_sites
     ]
     drafts = [(site, message.draft_requests.get()) for site, message in messages]
@@ -95,6 +98,18 @@ def test_each_sites_requests_are_drafted_by_the_worker_on_its_profiles_queue(
         assert set(draft.candidates.values_list("profile_id", flat=True)) == {profile.pk}
         [stored] = AuditEvent.objects.filter(action="candidates.store", object_id=str(draft.pk))
         assert stored.details["worker"] == workers[queue].hostname
+
+    # The JSON-logging worker said what it drafted, in fields, and nothing a patient wrote.
+    logged = [
+        json.loads(line) for line in workers["gen-a"].log().splitlines() if line.startswith("{")
+    ]
+    drafted = [line for line in logged if " drafted: " in line["message"]]
+    north_drafts = {draft.pk for site, draft in drafts if two_sites[site].queue == "gen-a"}
+    assert {line["draft_request"] for line in drafted} == north_drafts
+    for line in drafted:
+        assert line["queue"] == "gen-a" and line["worker"] == workers["gen-a"].hostname
+        assert line["tokens"] >= 3 * 4 and line["seconds"] > 0  # min_new_tokens 4, 3 candidates
+    assert not any(text in workers["gen-a"].log() for text in PATIENT_TEXTS)
 
     for queue, process in workers.items():
         profile = next(p for p in two_sites.values() if p.queue == queue)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 
 from django.conf import settings
 
@@ -37,6 +38,7 @@ def profile_spec(profile: ModelProfile, *, steering_note: str = "") -> ProfileSp
 @app.task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=MAX_RETRIES)
 def generate_candidates(self, request_id: int) -> str:
     """Draft the candidate set for one request. Safe to run twice: one set is kept."""
+    started = time.monotonic()
     draft_request = workflow.generation_start(request_id=request_id, task_id=self.request.id)
     if draft_request is None:
         return "skipped"
@@ -79,6 +81,21 @@ def generate_candidates(self, request_id: int) -> str:
         worker=self.request.hostname or "",
     )
     heartbeat_write_safely()
+    # Structured fields for JSON logs: IDs, counts and timings, never the text.
+    logger.info(
+        "request %s drafted: %d candidates (%s)",
+        request_id,
+        len(candidates),
+        "stored" if stored else "discarded",
+        extra={
+            "draft_request": request_id,
+            "task_id": self.request.id,
+            "queue": (self.request.delivery_info or {}).get("routing_key", ""),
+            "worker": self.request.hostname or "",
+            "tokens": sum(c.completion_tokens for c in candidates),
+            "seconds": round(time.monotonic() - started, 3),
+        },
+    )
     return "stored" if stored else "discarded"
 
 

@@ -27,7 +27,7 @@ from prometheus_client.utils import floatToGoString
 from reviewapp.lib.env import is_redis_url
 from reviewapp.models import DraftRequest, ModelProfile, RiskLevel
 from reviewapp.observability.definitions import FAILURE_KINDS, FAILURES, RECORDED, Recorded
-from reviewapp.observability.store import stored_values
+from reviewapp.observability.store import bucket_key, stored_values
 from reviewapp.observability.workers import latest_heartbeats, queue_consumers
 
 Status = DraftRequest.Status
@@ -181,7 +181,7 @@ def _family(metric: Recorded, stored: dict[str, float]):
     for labels, parts in sorted(by_labels.items()):
         cumulative, buckets = 0.0, []
         for bound in metric.buckets:
-            cumulative += parts.get(f"le={bound:g}", 0.0)
+            cumulative += parts.get(bucket_key(bound), 0.0)
             buckets.append((floatToGoString(bound), cumulative))
         buckets.append(("+Inf", parts.get("count", 0.0)))
         family.add_metric(

@@ -42,10 +42,14 @@ def labels_key(metric: Recorded, labels: dict[str, str]) -> str:
     return json.dumps(labels, sort_keys=True)
 
 
+def bucket_key(bound: float) -> str:
+    return f"le={bound:g}"
+
+
 def bucket_field(metric: Recorded, value: float) -> str:
     """The one bucket ``value`` falls in (stored per bucket; made cumulative when read)."""
     index = bisect.bisect_left(metric.buckets, value)
-    return f"le={metric.buckets[index]:g}" if index < len(metric.buckets) else "le=+Inf"
+    return bucket_key(metric.buckets[index]) if index < len(metric.buckets) else "le=+Inf"
 
 
 class _Writer:
