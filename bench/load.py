@@ -53,16 +53,12 @@ from __future__ import annotations
 
 import argparse
 import csv
-import http.cookiejar
 import json
 import os
-import re
 import resource
 import subprocess
 import sys
 import time
-import urllib.parse
-import urllib.request
 from pathlib import Path
 
 import queue_page as qp
@@ -73,7 +69,6 @@ OUT = qp.BENCH_DIR / "load"
 DB = "countersign_load"
 BROKER = "redis://127.0.0.1:6379/12"
 DRAFT_QUEUE = "generate"  # the demo profile's queue: the default profile after migrate
-OTP_KEY = "6c6f61642d62656e63682d6f6e6c792d6b657921"  # the clinician's TOTP secret (hex)
 MESSAGE = "POST /api/v1/conversations/ID/messages"
 CLINICIAN_PAGE = "GET /queue/"
 
@@ -128,7 +123,6 @@ def _django_setup() -> None:
 def _setup() -> None:
     """Runs in a subprocess with Django set up: the clinician, in the clinician role."""
     _django_setup()
-    from django.apps import apps
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
 
@@ -136,43 +130,12 @@ def _setup() -> None:
     user.set_password(qp.CS_PASSWORD)
     user.save()
     user.groups.add(Group.objects.get(name="clinician"))
-    from reviewapp import models
-
-    if hasattr(models, "Service"):  # clinicians see their own service's conversations
-        models.Service.objects.get(pk=models.default_service_id()).members.add(user)
-    if apps.is_installed("django_otp.plugins.otp_totp"):  # clinicians prove a second factor
-        from django_otp.plugins.otp_totp.models import TOTPDevice
-
-        TOTPDevice.objects.create(user=user, name="authenticator", key=OTP_KEY, confirmed=True)
-
-
-def _csrf(page: str) -> str:
-    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    qp.enrol_clinician(user)
 
 
 def login(port: int) -> str:
-    """Sign the clinician in (password, then a TOTP code when asked); returns a Cookie header."""
-    base = f"http://127.0.0.1:{port}"
-    jar = http.cookiejar.CookieJar()
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-
-    def submit(url: str, fields: dict):
-        page = opener.open(url, timeout=60).read().decode()
-        form = urllib.parse.urlencode({"csrfmiddlewaretoken": _csrf(page), **fields}).encode()
-        request = urllib.request.Request(url, data=form, headers={"Referer": url})
-        return opener.open(request, timeout=60)
-
-    reply = submit(
-        f"{base}/login/", {"username": qp.CS_USER, "password": qp.CS_PASSWORD, "next": "/queue/"}
-    )
-    if urllib.parse.urlsplit(reply.geturl()).path.startswith("/account/two-factor/"):
-        from django_otp.oath import totp
-
-        code = f"{totp(bytes.fromhex(OTP_KEY)):06d}"
-        reply = submit(reply.geturl(), {"code": code, "next": "/queue/"})
-    if urllib.parse.urlsplit(reply.geturl()).path != "/queue/":
-        raise RuntimeError(f"login ended on {reply.geturl()}, not the queue")
-    return "; ".join(f"{c.name}={c.value}" for c in jar)
+    """The clinician's Cookie header, signed in as clinicians sign in (bench/queue_page.py)."""
+    return qp.countersign_login(port)["Cookie"]
 
 
 def _verify(accepted_file: str) -> dict:

@@ -105,6 +105,7 @@ PG = "postgres://postgres@127.0.0.1:5432"
 CS_DB = "countersign_bench"
 LS_DB = "labelstudio_bench"
 CS_USER, CS_PASSWORD = "bench-clinician", "bench-clinician-password"
+OTP_KEY = "6c6f61642d62656e63682d6f6e6c792d6b657921"  # the clinician's TOTP secret (hex)
 LS_USER, LS_PASSWORD = "bench@example.com", "bench-password-1"
 LS_TOKEN = "c0ffee" + "0" * 34  # 40 characters: DRF token length
 LS_PROJECT = "countersign-bench"
@@ -273,6 +274,10 @@ def countersign_env(conn_max_age: int | None = None) -> dict:
         ALLOWED_HOSTS="127.0.0.1",
         COUNTERSIGN_STATE_DIR=str(CS_STATE),  # the filesystem broker's folders, not .demo/
         LOG_LEVEL="WARNING",
+        # Plain HTTP on the loopback: in production a TLS proxy fronts the app.
+        SECURE_SSL_REDIRECT="false",
+        SESSION_COOKIE_SECURE="false",
+        CSRF_COOKIE_SECURE="false",
     )
     env.pop("CELERY_BROKER_URL", None)
     if conn_max_age is not None:
@@ -318,14 +323,15 @@ def _django_setup() -> None:
 
 def _countersign_status() -> dict:
     _django_setup()
-    from django.contrib.auth import get_user_model
+    from django_otp.plugins.otp_totp.models import TOTPDevice
 
     from reviewapp.models import DraftRequest
 
     return {
         "draft_requests": DraftRequest.objects.count(),
         "open": DraftRequest.objects.open().count(),
-        "reviewer": get_user_model().objects.filter(username=CS_USER).exists(),
+        # Signed in as the clinician signs in: a member of the service, with a second factor.
+        "reviewer": TOTPDevice.objects.filter(user__username=CS_USER, key=OTP_KEY).exists(),
     }
 
 
@@ -370,6 +376,7 @@ def _countersign_seed(n: int) -> dict:
         user.set_password(CS_PASSWORD)
         user.save()
         user.groups.add(clinicians)
+        enrol_clinician(user)
 
         profile = ModelProfile.objects.filter(is_default=True).first()
         if profile is None:
@@ -489,28 +496,40 @@ def _countersign_seed(n: int) -> dict:
     return status
 
 
+def enrol_clinician(user) -> None:
+    """Runs with Django set up: the bench clinician sees the default service's
+    conversations and signs in with a second factor, as clinicians must."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from reviewapp.models import Service, default_service_id
+
+    Service.objects.get(pk=default_service_id()).members.add(user)
+    TOTPDevice.objects.create(user=user, name="authenticator", key=OTP_KEY, confirmed=True)
+
+
 def countersign_login(port: int) -> dict:
+    """Sign the clinician in (password, then a TOTP code); returns a Cookie header."""
+    from django_otp.oath import totp
+
     base = f"http://127.0.0.1:{port}"
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-    page = opener.open(f"{base}/login/", timeout=60).read().decode()
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-    form = urllib.parse.urlencode(
-        {
-            "csrfmiddlewaretoken": token,
-            "username": CS_USER,
-            "password": CS_PASSWORD,
-            "next": "/queue/",
-        }
-    ).encode()
-    request = urllib.request.Request(
-        f"{base}/login/", data=form, headers={"Referer": f"{base}/login/"}
+
+    def submit(url: str, fields: dict):
+        page = opener.open(url, timeout=60).read().decode()
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+        form = urllib.parse.urlencode({"csrfmiddlewaretoken": token, **fields}).encode()
+        return opener.open(urllib.request.Request(url, data=form, headers={"Referer": url}))
+
+    reply = submit(
+        f"{base}/login/", {"username": CS_USER, "password": CS_PASSWORD, "next": "/queue/"}
     )
-    opener.open(request, timeout=120).read()
-    cookies = {c.name: c.value for c in jar}
-    if "sessionid" not in cookies:
-        raise RuntimeError("countersign: login failed (no session cookie)")
-    return {"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())}
+    if urllib.parse.urlsplit(reply.geturl()).path.startswith("/account/two-factor/"):
+        code = f"{totp(bytes.fromhex(OTP_KEY)):06d}"
+        reply = submit(reply.geturl(), {"code": code, "next": "/queue/"})
+    if urllib.parse.urlsplit(reply.geturl()).path != "/queue/":
+        raise RuntimeError(f"countersign: login ended on {reply.geturl()}, not the queue")
+    return {"Cookie": "; ".join(f"{c.name}={c.value}" for c in jar)}
 
 
 def gunicorn_cmd(gunicorn: Path, app: str, port: int, workers: int) -> list[str]:
