@@ -112,17 +112,9 @@ def prepare() -> str:
     return django("token", "manage.py", "createapitoken", qp.CS_USER).strip()
 
 
-def _django_setup() -> None:
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "reviewapp.settings")
-    import django as django_module
-
-    django_module.setup()
-
-
 def _setup() -> None:
     """Runs in a subprocess with Django set up: the clinician, in the clinician role."""
-    _django_setup()
+    qp.django_setup()
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
 
@@ -140,7 +132,7 @@ def login(port: int) -> str:
 
 def _verify(accepted_file: str) -> dict:
     """Runs in a subprocess with Django set up: the rows behind every accepted message."""
-    _django_setup()
+    qp.django_setup()
     from reviewapp.models import DraftRequest, Message
 
     ids = [int(line) for line in Path(accepted_file).read_text().split()]

@@ -39,11 +39,7 @@ def metric_families(body: bytes) -> int:
 def record_one_of_each() -> None:
     """Values in every recorded metric, written to the store as a worker would."""
     os.environ.update(queue_page.countersign_env(), CELERY_BROKER_URL=BROKER)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "reviewapp.settings"
-    sys.path.insert(0, str(queue_page.ROOT))
-    import django
-
-    django.setup()
+    queue_page.django_setup()
     from reviewapp.models import RiskLevel
     from reviewapp.observability import store
     from reviewapp.observability.definitions import (

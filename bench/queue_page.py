@@ -313,7 +313,8 @@ def countersign_prepare(n: int, reuse: bool) -> dict:
     return status
 
 
-def _django_setup() -> None:
+def django_setup() -> None:
+    """In a bench subprocess: Django set up on the project, as manage.py would."""
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "reviewapp.settings")
     import django
@@ -322,7 +323,7 @@ def _django_setup() -> None:
 
 
 def _countersign_status() -> dict:
-    _django_setup()
+    django_setup()
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     from reviewapp.models import DraftRequest
@@ -337,7 +338,7 @@ def _countersign_status() -> dict:
 
 def _countersign_seed(n: int) -> dict:
     """Runs inside the project venv, in a subprocess, with Django set up."""
-    _django_setup()
+    django_setup()
     from datetime import timedelta
 
     from django.contrib.auth import get_user_model

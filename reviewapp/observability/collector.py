@@ -27,7 +27,7 @@ from prometheus_client.utils import floatToGoString
 from reviewapp.lib.env import is_redis_url
 from reviewapp.models import DraftRequest, ModelProfile, RiskLevel
 from reviewapp.observability.definitions import FAILURE_KINDS, FAILURES, RECORDED, Recorded
-from reviewapp.observability.store import bucket_key, stored_values
+from reviewapp.observability.store import bucket_key, redis_client, stored_values
 from reviewapp.observability.workers import latest_heartbeats, queue_consumers
 
 Status = DraftRequest.Status
@@ -42,10 +42,6 @@ WAITING_STAGES = {
 # kombu's Redis transport keeps a queue's priorities 3, 6 and 9 in keys of their own.
 KOMBU_PRIORITY_SUFFIXES = ("", "\x06\x163", "\x06\x166", "\x06\x169")
 MAINTENANCE_QUEUE = "maintenance"
-
-
-def _redis(url: str) -> redis.Redis:
-    return redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
 
 
 def queue_depth(now) -> list:
@@ -92,7 +88,7 @@ def broker_queues() -> list:
         labels=["queue"],
     )
     queues = set(ModelProfile.objects.values_list("queue", flat=True)) | {MAINTENANCE_QUEUE}
-    client = _redis(settings.CELERY_BROKER_URL)
+    client = redis_client(settings.CELERY_BROKER_URL, timeout=1)
     try:
         for queue in sorted(queues):
             length.add_metric(
@@ -195,7 +191,7 @@ def _family(metric: Recorded, stored: dict[str, float]):
 def recorded() -> list:
     if not settings.METRICS_REDIS_URL:
         return []
-    client = _redis(settings.METRICS_REDIS_URL)
+    client = redis_client(settings.METRICS_REDIS_URL, timeout=1)
     try:
         stored = {metric: stored_values(client, metric) for metric in RECORDED}
     except redis.RedisError:

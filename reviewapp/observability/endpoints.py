@@ -18,6 +18,7 @@ from django.http import HttpResponse, JsonResponse
 
 from reviewapp.lib.env import is_redis_url
 from reviewapp.observability.collector import exposition
+from reviewapp.observability.store import redis_client
 
 PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8"
 
@@ -33,10 +34,7 @@ def health() -> JsonResponse:
         checks["database"] = type(exc).__name__
     if is_redis_url(settings.CELERY_BROKER_URL):
         try:
-            client = redis.Redis.from_url(
-                settings.CELERY_BROKER_URL, socket_timeout=1, socket_connect_timeout=1
-            )
-            client.ping()
+            redis_client(settings.CELERY_BROKER_URL, timeout=1).ping()
             checks["broker"] = "ok"
         except redis.RedisError as exc:
             checks["broker"] = type(exc).__name__

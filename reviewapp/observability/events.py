@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import redis
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -20,7 +19,12 @@ from reviewapp.observability.definitions import (
     TIME_TO_CANDIDATES,
     TIME_TO_RELEASE,
 )
-from reviewapp.observability.store import KEY_PREFIX, counter_add, histogram_observe
+from reviewapp.observability.store import (
+    KEY_PREFIX,
+    counter_add,
+    histogram_observe,
+    redis_client,
+)
 
 LEASE_WINDOW_KEY = KEY_PREFIX + "lease-expiries-counted-until"
 
@@ -52,9 +56,7 @@ def lease_expiries_count(*, now: datetime | None = None) -> int:
     if not settings.METRICS_REDIS_URL:
         return 0
     now = now or timezone.now()
-    client = redis.Redis.from_url(
-        settings.METRICS_REDIS_URL, socket_timeout=2, socket_connect_timeout=2
-    )
+    client = redis_client(settings.METRICS_REDIS_URL, timeout=2)
     previous = client.getset(LEASE_WINDOW_KEY, now.timestamp())
     since = (
         datetime.fromtimestamp(float(previous), tz=UTC)

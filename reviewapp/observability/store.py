@@ -32,6 +32,12 @@ COMPLAINT_INTERVAL = 60.0
 MAX_PENDING = 10_000
 
 
+def redis_client(url: str, *, timeout: float) -> redis.Redis:
+    """A client that gives up after ``timeout`` seconds: a Redis that is down or hung
+    must cost a probe, a scrape or the writer seconds, never hang them."""
+    return redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)
+
+
 def metric_key(metric: Recorded) -> str:
     return KEY_PREFIX + metric.name
 
@@ -60,6 +66,8 @@ class _Writer:
         self._guard = threading.Lock()
 
     def put(self, key: str, increments: list[tuple[str, float]]) -> None:
+        if not settings.METRICS_REDIS_URL:  # the demo's filesystem broker: no store
+            return
         try:
             self._started().put_nowait((key, increments))
         except queue.Full:
@@ -98,7 +106,7 @@ class _Writer:
             try:
                 if url != settings.METRICS_REDIS_URL:
                     url = settings.METRICS_REDIS_URL
-                    client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+                    client = redis_client(url, timeout=2)
                 pipeline = client.pipeline(transaction=True)
                 for key, increments in batch:
                     for field, amount in increments:
@@ -126,13 +134,11 @@ atexit.register(_writer.flush, 2.0)
 
 
 def counter_add(metric: Recorded, amount: float = 1, **labels: str) -> None:
-    if settings.METRICS_REDIS_URL and amount:
+    if amount:
         _writer.put(metric_key(metric), [(labels_key(metric, labels), amount)])
 
 
 def histogram_observe(metric: Recorded, value: float, **labels: str) -> None:
-    if not settings.METRICS_REDIS_URL:
-        return
     prefix = labels_key(metric, labels)
     _writer.put(
         metric_key(metric),
