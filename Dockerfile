@@ -11,7 +11,8 @@ FROM ${PYTHON_IMAGE} AS app
 ARG TORCH_BUILD=cpu
 # Hub downloads (the real bases) go to the models volume too, not a home directory.
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 LOG_FORMAT=json \
-    MODEL_CACHE_DIR=/models HF_HOME=/models/huggingface XDG_CACHE_HOME=/models/cache
+    MODEL_CACHE_DIR=/models HF_HOME=/models/huggingface XDG_CACHE_HOME=/models/cache \
+    RISK_MODEL_DIR=/app/risk-model
 WORKDIR /app
 # torch first, from the build's own index: installed as a dependency from PyPI it
 # would be whichever build PyPI ships.
@@ -25,8 +26,13 @@ RUN pip install --no-cache-dir . \
 COPY manage.py ./
 COPY templates ./templates
 COPY locale ./locale
+# The risk screen's learned layer is built here from the corpus in reviewapp/risk/corpus
+# (deterministic; about a minute), so every container screens with the same model.
 RUN DATABASE_URL=sqlite:////tmp/build.sqlite3 CELERY_BROKER_URL=memory:// \
-    python manage.py collectstatic --noinput -v0 && rm -f /tmp/build.sqlite3
+    python manage.py collectstatic --noinput -v0 \
+ && DATABASE_URL=sqlite:////tmp/build.sqlite3 CELERY_BROKER_URL=memory:// \
+    python manage.py train_risk_model --no-corrections > /dev/null \
+ && rm -f /tmp/build.sqlite3
 RUN useradd --system --create-home --uid 1000 countersign \
  && mkdir -p /models /var/lib/countersign && chown countersign /models /var/lib/countersign
 USER countersign

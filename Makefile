@@ -22,10 +22,16 @@ COMPOSE_DEB    := docker-compose_2.26.1-4_amd64.deb
 COMPOSE_SHA256 := 47681197cb2b1ab88206b42a1a92fc75f50d9530a6322d03494a473eed0408ea
 COMPOSE_PLUGIN := .cache/docker/cli-plugins/docker-compose
 
+# The risk screen's learned layer, built from the corpus in the repository (no
+# download); rebuilt when the corpus or the code that reads it changes.
+RISK_MODEL   := .cache/risk-model/meta.json
+RISK_SOURCES := $(wildcard reviewapp/risk/corpus/batches/*.jsonl) reviewapp/risk/corpus/splits.json \
+	reviewapp/risk/training.py reviewapp/risk/model.py reviewapp/risk/rules.py reviewapp/risk/screen.py
+
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/countersign
 TEST_BROKER_URL   ?= redis://127.0.0.1:6379/15
 
-.PHONY: demo test lint install services-check clean
+.PHONY: demo test lint install risk-model services-check clean
 
 $(STAMP): pyproject.toml Makefile
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -35,6 +41,11 @@ $(STAMP): pyproject.toml Makefile
 	touch $@
 
 install: $(STAMP)
+
+$(RISK_MODEL): $(STAMP) $(RISK_SOURCES)
+	$(PY) manage.py train_risk_model --out $(@D)
+
+risk-model: $(RISK_MODEL)
 
 # Installed only when missing (apt-get needs root, as on the CI machine).
 $(CHROMIUM):
@@ -50,7 +61,7 @@ $(COMPOSE_PLUGIN):
 		| tar -xO ./usr/libexec/docker/cli-plugins/docker-compose > $@.part
 	chmod +x $@.part && mv $@.part $@
 
-demo: $(STAMP)
+demo: $(STAMP) $(RISK_MODEL)
 	bash scripts/demo.sh
 
 services-check: $(STAMP)
@@ -62,7 +73,7 @@ lint: $(STAMP)
 
 # Connections are not kept between requests in tests: a kept one held by a
 # worker or live-server thread would stop the test database being dropped.
-test: $(STAMP) $(CHROMIUM) $(COMPOSE_PLUGIN) services-check lint
+test: $(STAMP) $(RISK_MODEL) $(CHROMIUM) $(COMPOSE_PLUGIN) services-check lint
 	DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) DATABASE_CONN_MAX_AGE=0 \
 		DOCKER_CONFIG=$(CURDIR)/.cache/docker $(VENV)/bin/pytest $(PYTEST_ARGS)
 

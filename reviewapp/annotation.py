@@ -81,7 +81,9 @@ def annotation_batch_import(
             action="annotation.import", actor=user, obj=batch, request=request, items=len(rows)
         )
         queue = profile.queue
-        transaction.on_commit(lambda: [enqueue_generation(pk, queue) for pk in draft_ids])
+        transaction.on_commit(
+            lambda: [enqueue_generation(pk, queue, annotation=True) for pk in draft_ids]
+        )
     return batch
 
 

@@ -41,7 +41,10 @@ from reviewapp.diff import edit_distance
 from reviewapp.errors import InvalidInput
 from reviewapp.models import Annotation, Candidate, Decision, DraftRequest, Message
 
-FORMATS = ("sft", "dpo", "kto")
+# "risk": the reviewers' verdicts on the risk screen, a labelled set for
+# ``train_risk_model`` (``reviewapp.risk.corrections``), not a TRL format.
+RISK_FORMAT = "risk"
+FORMATS = ("sft", "dpo", "kto", RISK_FORMAT)
 EXTRA_FORMATS = ("parquet", "arrow")
 DEFAULT_MIN_EDIT_DISTANCE = 0.1
 BATCH_SIZE = 500
@@ -362,6 +365,32 @@ def refuse_written(folder: Path) -> None:
         raise FileExistsError(f"{folder} is not empty; an export is never written over another")
 
 
+def _decision_rows(options: ExportOptions, counts: Counter, build_rows) -> Iterator:
+    """(conversation id, language, rows) per decided message; a prompt seen before
+    (in case, punctuation or spacing only different) is kept once."""
+    seen_prompts: set[str] = set()
+    for conversation_id, language, example in examples(
+        options.filters, min_edit_distance=options.min_edit_distance, counts=counts
+    ):
+        fingerprint = prompt_fingerprint(example.prompt)
+        if fingerprint in seen_prompts:
+            counts["duplicate_prompts_collapsed"] += 1
+            continue
+        seen_prompts.add(fingerprint)
+        counts["messages"] += 1
+        yield conversation_id, language, list(build_rows(example))
+
+
+def _risk_rows(filters: ExportFilters, counts: Counter) -> Iterator:
+    """(conversation id, language, [row]) per reviewer's verdict on the risk screen."""
+    from reviewapp.risk.corrections import labelled_texts, reviews_for
+
+    for labelled in labelled_texts(reviews_for(filters)):
+        counts["messages"] += 1
+        counts["changed" if labelled.level != labelled.screened_level else "confirmed"] += 1
+        yield labelled.conversation_id, labelled.lang, [labelled.as_row()]
+
+
 def dataset_export(
     options: ExportOptions, *, out_dir: Path, actor=None, snapshot_id: int | None = None
 ) -> dict:
@@ -374,30 +403,27 @@ def dataset_export(
     out_dir.mkdir(parents=True, exist_ok=True)
     refuse_written(out_dir)
     fmt, filters, validation_percent = options.fmt, options.filters, options.validation_percent
-    build_rows = ROW_BUILDERS[fmt]
     paths = {"train": out_dir / f"{fmt}.jsonl"}
     if validation_percent:
         paths["validation"] = out_dir / f"{fmt}.validation.jsonl"
     counts: Counter[str] = Counter()
-    seen_prompts: set[str] = set()
+    source = (
+        _risk_rows(filters, counts)
+        if fmt == RISK_FORMAT
+        else _decision_rows(options, counts, ROW_BUILDERS[fmt])
+    )
     files = {split: path.open("w", encoding="utf-8") for split, path in paths.items()}
     try:
-        for conversation_id, language, example in examples(
-            filters, min_edit_distance=options.min_edit_distance, counts=counts
-        ):
-            fingerprint = prompt_fingerprint(example.prompt)
-            if fingerprint in seen_prompts:
-                counts["duplicate_prompts_collapsed"] += 1
-                continue
-            seen_prompts.add(fingerprint)
-            counts["messages"] += 1
+        for conversation_id, language, rows in source:
             split = split_of(conversation_id, validation_percent)
-            for row in build_rows(example):
+            for row in rows:
                 files[split].write(json.dumps(row, ensure_ascii=False) + "\n")
                 counts[f"rows.{split}"] += 1
                 counts[f"language.{language}"] += 1
                 if fmt == "kto":
                     counts["desirable" if row["label"] else "undesirable"] += 1
+                if fmt == RISK_FORMAT:
+                    counts[f"level.{row['level']}"] += 1
     finally:
         for f in files.values():
             f.close()
@@ -432,6 +458,24 @@ def dataset_export(
     return manifest
 
 
+def _what_it_holds(manifest: dict) -> str:
+    made = f"Exported {manifest['created_at']} from code {manifest['code_version']}."
+    if manifest["format"] == RISK_FORMAT:
+        return (
+            "Reviewers' verdicts on the risk screen: the patient messages each reply "
+            f"answered, de-identified ({manifest['deidentification']}), with the level the "
+            "reviewer gave (`level`) and the screen's (`screened_level`); verdicts whose "
+            "level was carried from earlier in the conversation are left out. Rows are "
+            "`{text, level, screened_level, lang, week}`; `train_risk_model --extra FILE` "
+            f"reads them. {made}"
+        )
+    return (
+        "Clinician-reviewed replies from supervised mental-health support, de-identified "
+        f"({manifest['deidentification']}), in the format TRL reads for "
+        f"{manifest['format'].upper()}. {made}"
+    )
+
+
 def dataset_card(manifest: dict) -> str:
     """A README for the snapshot: what it holds, how it was made, how to load it."""
     counts = manifest["counts"]
@@ -439,10 +483,7 @@ def dataset_card(manifest: dict) -> str:
     lines = [
         f"# {title.strip()}",
         "",
-        "Clinician-reviewed replies from supervised mental-health support, de-identified "
-        f"({manifest['deidentification']}), in the format TRL reads for "
-        f"{manifest['format'].upper()}. Exported {manifest['created_at']} from code "
-        f"{manifest['code_version']}.",
+        _what_it_holds(manifest),
         "",
         "## Files",
         "",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -152,10 +153,23 @@ class Conversation(models.Model):
     )
     # Only the hash is stored: the token itself is shown once, to the patient.
     token_hash = models.CharField(max_length=64, unique=True)
+    # The conversation's risk level, not one message's: raised by a screened
+    # message, the worker's second opinion or a clinician, and carried to every
+    # later message for RISK_CARRY_HOURS after ``risk_level_at``. A clinician's
+    # correction may lower it. Changed only by ``reviewapp.workflow``.
+    risk_level = models.CharField(max_length=10, default="none")
+    risk_level_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
         return self.pseudonym
+
+    def current_risk_level(self, now=None) -> str:
+        """The level a new message or a release must honour now (the carry window applies)."""
+        if self.risk_level == "none" or self.risk_level_at is None:
+            return "none"
+        carry = timedelta(hours=settings.COUNTERSIGN["RISK_CARRY_HOURS"])
+        return self.risk_level if self.risk_level_at > (now or timezone.now()) - carry else "none"
 
 
 class MessageQuerySet(models.QuerySet):
@@ -286,6 +300,9 @@ class DraftRequest(models.Model):
         AWAITING_SIGNOFF = "awaiting_signoff", _("Awaiting second sign-off")
         # The second clinician sent the decision back; the message is redrafted.
         RETURNED = "returned", _("Returned by second clinician")
+        # The patient wrote again before a reply was released: a new request
+        # answers the whole conversation (``supersedes`` points back here).
+        OVERTAKEN = "overtaken", _("Overtaken by a newer message")
 
     class Purpose(models.TextChoices):
         REPLY = "reply"
@@ -326,6 +343,11 @@ class DraftRequest(models.Model):
     waiting_since = models.DateTimeField(default=timezone.now)
     # The clinician's guidance for a regenerated set ("shorter, ask about sleep").
     steering_note = models.TextField(blank=True)
+    # The open request this one replaced when the patient wrote again: its
+    # candidates stay on record, and this one answers every message since.
+    supersedes = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="superseded_by"
+    )
     claimed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -375,6 +397,37 @@ class DraftRequest(models.Model):
 
     def waiting_seconds(self, now) -> float:
         return (now - self.waiting_since).total_seconds()
+
+    def answered_messages(self) -> MessageQuerySet:
+        """The patient's messages this request's reply answers: every one since the
+        conversation's last released reply, up to and including ``message``."""
+        message = self.message
+        upto = Message.objects.filter(conversation_id=message.conversation_id).filter(
+            Q(created_at__lt=message.created_at)
+            | Q(created_at=message.created_at, id__lte=message.id)
+        )
+        last_reply = upto.filter(role=Message.Role.CLINICIAN).order_by("-created_at", "-id").first()
+        answered = upto.filter(role=Message.Role.PATIENT)
+        if last_reply is not None:
+            answered = answered.filter(
+                Q(created_at__gt=last_reply.created_at)
+                | Q(created_at=last_reply.created_at, id__gt=last_reply.id)
+            )
+        return answered
+
+    def newer_patient_message_exists(self) -> bool:
+        """Whether the patient wrote after this request's message (its reply is out of date)."""
+        message = self.message
+        return (
+            Message.objects.filter(
+                conversation_id=message.conversation_id, role=Message.Role.PATIENT
+            )
+            .filter(
+                Q(created_at__gt=message.created_at)
+                | Q(created_at=message.created_at, id__gt=message.id)
+            )
+            .exists()
+        )
 
     def is_claimed_by_other(self, user, now) -> bool:
         return (
@@ -454,6 +507,42 @@ class Decision(models.Model):
 
     def text_matches_hash(self) -> bool:
         return bool(self.final_text) and sha256_text(self.final_text) == self.final_text_sha256
+
+
+class RiskReview(models.Model):
+    """A reviewer's verdict on the risk screen, given with every decision on a reply.
+
+    ``screened_level`` is what the screen said of the messages the reply answers
+    (its own verdict, before any carry from earlier messages); ``level`` is the
+    reviewer's. Together they are the screen's precision and recall against
+    clinicians, and a labelled set for ``train_risk_model``. Holds no text: the
+    messages are ``first_message`` to ``last_message`` of the conversation.
+    """
+
+    decision = models.OneToOneField(
+        "Decision", on_delete=models.PROTECT, related_name="risk_review"
+    )
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.PROTECT, related_name="risk_reviews"
+    )
+    first_message = models.ForeignKey(Message, on_delete=models.PROTECT, related_name="+")
+    last_message = models.ForeignKey(Message, on_delete=models.PROTECT, related_name="+")
+    screened_level = models.CharField(max_length=10, choices=RiskLevel.choices)
+    # The request's level, which may come from earlier messages (``carried``):
+    # then the text answered does not show the risk, and the row is left out of
+    # the screen's figures and its training data.
+    request_level = models.CharField(max_length=10, choices=RiskLevel.choices)
+    carried = models.BooleanField(default=False)
+    level = models.CharField(max_length=10, choices=RiskLevel.choices)
+    language = models.CharField(max_length=10)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self) -> str:
+        return f"risk review {self.screened_level} -> {self.level} on decision {self.decision_id}"
+
+    @property
+    def changed(self) -> bool:
+        return self.level != self.request_level
 
 
 class CrisisAlert(models.Model):

@@ -12,7 +12,15 @@ from pathlib import Path
 import dj_database_url
 from csp.constants import NONE, SELF
 
-from reviewapp.lib.env import envbool, envchoice, envint, envlist, envstr, is_redis_url
+from reviewapp.lib.env import (
+    envbool,
+    envchoice,
+    envfloat,
+    envint,
+    envlist,
+    envstr,
+    is_redis_url,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 STATE_DIR = Path(envstr("COUNTERSIGN_STATE_DIR", str(BASE_DIR / ".demo")))
@@ -298,6 +306,20 @@ COUNTERSIGN = {
     "RISK_SCREEN_TIMEOUT_MS": envint("RISK_SCREEN_TIMEOUT_MS", "200"),
     # A conversation screened elevated or crisis keeps that level this long.
     "RISK_CARRY_HOURS": envint("RISK_CARRY_HOURS", "24"),
+    # The learned layer of the screen, built by `manage.py train_risk_model`
+    # (`make demo` and `make test` build it; the Docker image builds it too).
+    "RISK_MODEL_DIR": envstr("RISK_MODEL_DIR", str(BASE_DIR / ".cache" / "risk-model")),
+    # Whether train_risk_model adds the reviewers' risk verdicts (de-identified)
+    # to its training split: a site opts in once its clinicians' verdicts are trusted.
+    "RISK_TRAIN_ON_CORRECTIONS": envbool("RISK_TRAIN_ON_CORRECTIONS", "false"),
+    # The worker's second opinion before drafting (docs/risk-screen.md): "" (off),
+    # "classifier" (a sequence-classification model at RISK_SECOND_OPINION_MODEL
+    # with labels none/elevated/crisis) or "rubric" (the drafting model asked the
+    # C-SSRS screener questions). It can only raise a level.
+    "RISK_SECOND_OPINION": envchoice("RISK_SECOND_OPINION", "", ("", "classifier", "rubric")),
+    "RISK_SECOND_OPINION_MODEL": envstr("RISK_SECOND_OPINION_MODEL", ""),
+    # The probability at which the second opinion's level counts.
+    "RISK_SECOND_OPINION_THRESHOLD": envfloat("RISK_SECOND_OPINION_THRESHOLD", "0.5"),
     # Releasing a reply to a crisis message needs a second clinician's sign-off.
     "CRISIS_SECOND_SIGNOFF": envbool("CRISIS_SECOND_SIGNOFF", "true"),
     # Who is told at once about a crisis message: e-mail addresses and a webhook.

@@ -36,11 +36,20 @@ from reviewapp.models import (
     DraftRequest,
     Message,
     RiskLevel,
+    RiskReview,
     sha256_text,
 )
 from reviewapp.observability import events as metric_events
+from reviewapp.risk.levels import (
+    CARRIED_RULE,
+    LEVEL_RANK,
+    carried_level,
+    higher,
+    highest,
+    screened_level,
+)
 from reviewapp.risk.protocol import resources_for, resources_missing
-from reviewapp.risk.screen import LEVEL_RANK, risk_screen, screen_text
+from reviewapp.risk.screen import risk_screen, screen_text
 from reviewapp.routing import route_new_request, site_profile
 from reviewapp.tokens import hash_secret, new_secret
 from worker.dispatch import enqueue_crisis_alert, enqueue_generation
@@ -79,9 +88,18 @@ def _redraft_route(draft_request: DraftRequest) -> dict:
     return {"profile": draft_request.profile, "comparison": comparison}
 
 
+def _publish_draft(draft_request: DraftRequest) -> bool:
+    """Publish drafting in the request's lane: its queue, and a priority by its risk."""
+    return enqueue_generation(
+        draft_request.pk,
+        draft_request.profile.queue,
+        risk_level=draft_request.risk_level,
+        annotation=draft_request.purpose == DraftRequest.Purpose.ANNOTATION,
+    )
+
+
 def _enqueue_after_commit(draft_request: DraftRequest) -> None:
-    request_id, queue = draft_request.pk, draft_request.profile.queue
-    transaction.on_commit(lambda: enqueue_generation(request_id, queue))
+    transaction.on_commit(lambda: _publish_draft(draft_request))
 
 
 # --- patient side -----------------------------------------------------------
@@ -108,41 +126,114 @@ def conversation_start(
     return conversation, token
 
 
-def _conversation_risk(conversation: Conversation, since) -> str:
-    """The highest level any of the conversation's recent messages was screened at."""
-    # Distinct levels, at most three rows, however long the conversation (and no
-    # ordering: Message's default would put created_at into the DISTINCT).
-    levels = set(
-        Message.objects.filter(
-            conversation=conversation, role=Message.Role.PATIENT, created_at__gte=since
+def _lock_conversation(conversation_id) -> Conversation:
+    """Lock a conversation before any of its requests: every transaction that changes
+    both takes them in this order, so none waits on another in a cycle.
+
+    FOR NO KEY UPDATE, so inserting a message (which takes a key-share lock on
+    its conversation) is never blocked by it.
+    """
+    return Conversation.objects.select_for_update(no_key=True).get(pk=conversation_id)
+
+
+def _open_reply_request(conversation: Conversation) -> DraftRequest | None:
+    return (
+        DraftRequest.objects.select_for_update(of=("self",))
+        .select_related("profile", "comparison")
+        .filter(
+            message__conversation=conversation,
+            purpose=DraftRequest.Purpose.REPLY,
+            status__in=DraftRequest.OPEN_STATUSES,
         )
-        .exclude(risk_level=RiskLevel.NONE)
-        .order_by()
-        .values_list("risk_level", flat=True)
-        .distinct()
+        .order_by("pk")
+        .first()
     )
-    return max(levels | {RiskLevel.NONE}, key=LEVEL_RANK.__getitem__)
+
+
+def _conversation_level_set(conversation: Conversation, level: str, now) -> None:
+    conversation.risk_level, conversation.risk_level_at = level, now
+    conversation.save(update_fields=["risk_level", "risk_level_at"])
+
+
+def _conversation_raise(conversation: Conversation, level: str, now) -> None:
+    """Raise the conversation to ``level`` (never lower); a new signal at its level
+    restarts the carry window."""
+    if level != RiskLevel.NONE and not higher(conversation.current_risk_level(now), level):
+        _conversation_level_set(conversation, level, now)
+
+
+def _answering_request(
+    *, message: Message, level: str, overtaken: DraftRequest | None, now
+) -> DraftRequest:
+    """The request that answers ``message``: new, or in place of the open one it overtakes.
+
+    A reply must answer the conversation as it is now, so a new message sets
+    the open request aside (its candidates stay on record) and one request
+    answers everything since the last reply: drafted from the whole history,
+    keeping the first message's place in the queue, at the highest level of
+    the messages it answers. The clinician who held the old one holds this one.
+    """
+    conversation = message.conversation
+    if overtaken is None:
+        route = route_new_request(conversation.service_id, risk_level=level)
+        return DraftRequest.objects.create(
+            message=message,
+            profile=route.profile,
+            comparison=route.comparison,
+            waiting_since=message.created_at,
+            risk_level=level,
+        )
+    level = highest([level, overtaken.risk_level])
+    # A crisis is drafted by the site's usual version only: no trial on it.
+    route = (
+        {"profile": site_profile(conversation.service_id), "comparison": None}
+        if level == RiskLevel.CRISIS
+        else _redraft_route(overtaken)
+    )
+    held = overtaken.claim_expires_at is not None and overtaken.claim_expires_at > now
+    claim = (
+        {
+            "claimed_by_id": overtaken.claimed_by_id,
+            "claimed_at": overtaken.claimed_at,
+            "claim_expires_at": overtaken.claim_expires_at,
+        }
+        if held and overtaken.status != Status.AWAITING_SIGNOFF
+        else {}
+    )
+    _close(overtaken, Status.OVERTAKEN)
+    fresh = DraftRequest.objects.create(
+        message=message,
+        **route,
+        risk_level=level,
+        waiting_since=overtaken.waiting_since,
+        supersedes=overtaken,
+        **claim,
+    )
+    audit_record(
+        action="draft.overtaken", actor_kind="patient", obj=overtaken, replaced_by=fresh.pk
+    )
+    return fresh
 
 
 def message_receive(*, conversation: Conversation, text: str, request=None) -> Message:
-    """Store a patient message and its draft request, then enqueue drafting after commit.
+    """Store a patient message and the request that answers it, then enqueue drafting.
 
     The message is screened first (fast, and failing safe), then committed
     before anything else can fail, so a broker outage or a dead worker never
-    loses it (the sweeper retries from here). A conversation that was in crisis
-    recently stays in crisis: a follow-up "hello??" is no routine message.
+    loses it (the sweeper retries from here). The conversation, not the
+    message, carries the risk: a follow-up "hello??" to a crisis is no routine
+    message, and a request still open is overtaken by one that answers both.
     """
     text = clean_text(text, what=_("Message"))
     screen = risk_screen(text)
     with transaction.atomic():
-        since = timezone.now() - timedelta(hours=_setting("RISK_CARRY_HOURS"))
-        carried = _conversation_risk(conversation, since)
+        now = timezone.now()
+        conversation = _lock_conversation(conversation.pk)
         level, reasons = screen.level, list(screen.reasons)
-        if LEVEL_RANK[carried] > LEVEL_RANK[level]:
+        carried = conversation.current_risk_level(now)
+        if higher(carried, level):
             level = carried
-            reasons.append(
-                {"rule": "earlier_message_in_conversation", "level": carried, "phrase": ""}
-            )
+            reasons.append({"rule": CARRIED_RULE, "level": carried, "phrase": ""})
         message = Message.objects.create(
             conversation=conversation,
             role=Message.Role.PATIENT,
@@ -150,14 +241,10 @@ def message_receive(*, conversation: Conversation, text: str, request=None) -> M
             risk_level=level,
             risk_reasons=reasons,
         )
-        route = route_new_request(conversation.service_id, risk_level=level)
-        draft_request = DraftRequest.objects.create(
-            message=message,
-            profile=route.profile,
-            comparison=route.comparison,
-            waiting_since=message.created_at,
-            risk_level=level,
+        draft_request = _answering_request(
+            message=message, level=level, overtaken=_open_reply_request(conversation), now=now
         )
+        _conversation_raise(conversation, screen.level, now)
         audit_record(
             action="message.receive",
             actor_kind="patient",
@@ -165,7 +252,7 @@ def message_receive(*, conversation: Conversation, text: str, request=None) -> M
             request=request,
             draft_request=draft_request.pk,
             # Rule names only: the matched phrases quote the patient.
-            risk_level=level,
+            risk_level=draft_request.risk_level,
             risk_rules=sorted({r["rule"] for r in reasons}),
         )
         _enqueue_after_commit(draft_request)
@@ -179,40 +266,111 @@ def _crisis_alert_create(draft_request: DraftRequest) -> None:
     transaction.on_commit(lambda: enqueue_crisis_alert(alert.pk))
 
 
+def _conversation_level_raise(conversation: Conversation, level: str, now) -> list[int]:
+    """Raise a locked conversation and its open reply request to ``level``.
+
+    The request moves up the queue (and up the drafting lanes, if still
+    queued: the copy published at the higher priority is taken first, and the
+    other then finds nothing to do); a crisis alerts the on-call clinician at
+    once. Returns the ids of the requests raised.
+    """
+    _conversation_raise(conversation, level, now)
+    raised = []
+    for draft in (
+        DraftRequest.objects.select_for_update(of=("self",))
+        .filter(
+            message__conversation=conversation,
+            purpose=DraftRequest.Purpose.REPLY,
+            status__in=DraftRequest.OPEN_STATUSES,
+        )
+        .select_related("profile")
+    ):
+        if not higher(level, draft.risk_level):
+            continue
+        draft.risk_level = level
+        draft.version += 1
+        draft.save(update_fields=["risk_level", "version", "updated_at"])
+        raised.append(draft.pk)
+        if draft.status == Status.QUEUED:
+            _enqueue_after_commit(draft)
+        if (
+            level == RiskLevel.CRISIS
+            and not CrisisAlert.objects.filter(draft_request=draft).exists()
+        ):
+            _crisis_alert_create(draft)
+    return raised
+
+
+def _message_level_raise(
+    *,
+    message_id: int,
+    level: str,
+    reasons: list[dict],
+    action: str,
+    details: dict,
+    replacing: frozenset[str] = frozenset(),
+) -> str:
+    """Add a later screen's reasons to a patient message; raise it and its conversation
+    if the level is higher. Never lowers anything. Returns the message's level."""
+    conversation_id = Message.objects.values_list("conversation_id", flat=True).get(pk=message_id)
+    with transaction.atomic():
+        now = timezone.now()
+        conversation = _lock_conversation(conversation_id)
+        message = Message.objects.select_for_update(no_key=True).get(pk=message_id)
+        kept = [r for r in message.risk_reasons if r["rule"] not in replacing]
+        message.risk_reasons = [*kept, *reasons]
+        raised: list[int] = []
+        if higher(level, message.risk_level):
+            message.risk_level = level
+            raised = _conversation_level_raise(conversation, level, now)
+        message.save(update_fields=["risk_level", "risk_reasons"])
+        audit_record(
+            action=action,
+            actor_kind="worker",
+            obj=message,
+            risk_level=message.risk_level,
+            raised_requests=raised,
+            **details,
+        )
+    return message.risk_level
+
+
 def message_rescreen(*, message_id: int) -> str:
     """Screen again, without a time limit, a message whose screen fell back to elevated.
 
     The worker calls this before drafting, so a time-out or an error on arrival
     never leaves a crisis message handled as merely elevated for long.
     """
-    with transaction.atomic():
-        message = Message.objects.select_for_update().get(pk=message_id)
-        fell_back = {r["rule"] for r in message.risk_reasons} & {
-            "screening_timeout",
-            "screening_error",
-        }
-        if not fell_back:
-            return message.risk_level
-        screen = screen_text(message.text)
-        reasons = [r for r in message.risk_reasons if r["rule"] not in fell_back]
-        message.risk_reasons = reasons + screen.reasons
-        if LEVEL_RANK[screen.level] > LEVEL_RANK[message.risk_level]:
-            message.risk_level = screen.level
-            for draft in message.draft_requests.filter(status__in=DraftRequest.OPEN_STATUSES):
-                draft.risk_level = screen.level
-                draft.version += 1
-                draft.save(update_fields=["risk_level", "version", "updated_at"])
-                if screen.level == RiskLevel.CRISIS and not hasattr(draft, "crisis_alert"):
-                    _crisis_alert_create(draft)
-        message.save(update_fields=["risk_level", "risk_reasons"])
-        audit_record(
-            action="message.rescreen",
-            actor_kind="worker",
-            obj=message,
-            risk_level=message.risk_level,
-            risk_rules=screen.rule_names(),
-        )
-    return message.risk_level
+    message = Message.objects.only("risk_reasons", "text", "risk_level").get(pk=message_id)
+    fell_back = {r["rule"] for r in message.risk_reasons} & {"screening_timeout", "screening_error"}
+    if not fell_back:
+        return message.risk_level
+    screen = screen_text(message.text)
+    return _message_level_raise(
+        message_id=message_id,
+        level=screen.level,
+        reasons=screen.reasons,
+        action="message.rescreen",
+        details={"risk_rules": screen.rule_names()},
+        replacing=frozenset(fell_back),
+    )
+
+
+def message_second_opinion(*, message_id: int, level: str, reason: str, screener: str) -> str:
+    """Record the worker's model-based second opinion on a message; it can only raise.
+
+    ``reason`` names the screener's verdict in words that quote nobody (for
+    example "classifier: crisis 0.93"); a raise to crisis alerts on-call.
+    """
+    if level not in LEVEL_RANK:
+        raise InvalidInput(f"Unknown risk level {level!r}.")
+    return _message_level_raise(
+        message_id=message_id,
+        level=level,
+        reasons=[{"rule": "second_opinion", "level": level, "phrase": reason[:200]}],
+        action="message.second_opinion",
+        details={"screener": screener, "opinion": level},
+    )
 
 
 def crisis_alerts_resend() -> list[int]:
@@ -370,7 +528,7 @@ def requests_sweep_stale(*, older_than: timedelta | None = None) -> list[int]:
             updated_at=timezone.now(),
             generation_attempts=F("generation_attempts") + 1,
         ):
-            enqueue_generation(draft_request.pk, draft_request.profile.queue)
+            _publish_draft(draft_request)
             requeued.append(draft_request.pk)
     if requeued:
         audit_record(action="sweeper.requeue", actor_kind="system", requests=requeued)
@@ -384,7 +542,17 @@ def _held_by(draft_request: DraftRequest) -> Conflict:
     return Conflict(_("This request is held by %(user)s.") % {"user": draft_request.claimed_by})
 
 
+def _overtaken(draft_request: DraftRequest) -> Conflict:
+    successor = DraftRequest.objects.filter(supersedes=draft_request).values_list("pk", flat=True)
+    return Conflict(
+        _("The patient wrote again: request #%(n)s now answers the conversation as it is.")
+        % {"n": successor.first() or "?"}
+    )
+
+
 def _status_conflict(draft_request: DraftRequest) -> Conflict:
+    if draft_request.status == Status.OVERTAKEN:
+        return _overtaken(draft_request)
     return Conflict(
         _("This request is already %(status)s.") % {"status": draft_request.get_status_display()}
     )
@@ -477,6 +645,8 @@ def _lock_for_decision(*, request_id: int, user, expected_version: int | None, n
     )
     if draft_request.purpose != DraftRequest.Purpose.REPLY:
         raise InvalidInput(_("Annotation items are reviewed on the annotation desk."))
+    if draft_request.status == Status.OVERTAKEN:
+        raise _overtaken(draft_request)
     if draft_request.status not in DraftRequest.OPEN_STATUSES:
         raise Conflict(
             _("This request was already decided (%(status)s).")
@@ -491,6 +661,67 @@ def _lock_for_decision(*, request_id: int, user, expected_version: int | None, n
     return draft_request
 
 
+def _risk_verdict(level: str | None, draft_request: DraftRequest) -> str:
+    if level in (None, ""):
+        return draft_request.risk_level  # no answer confirms the level as screened
+    if level not in LEVEL_RANK:
+        raise InvalidInput(_("Unknown risk level."))
+    return level
+
+
+def risk_level_raise(
+    *, request_id: int, user, level: str, expected_version: int | None = None, request=None
+) -> int:
+    """A reviewer raises a request, and its conversation, to a higher level at once.
+
+    Committed on its own, before any decision, so it holds even when the
+    decision is then refused: a correction to crisis alerts on-call, puts the
+    request at the top of the queue, and makes its reply need the crisis
+    resources and a second clinician's sign-off. Returns the request's version.
+    """
+    require_reviewer(user)
+    conversation_id = DraftRequest.objects.values_list("message__conversation_id", flat=True).get(
+        pk=request_id
+    )
+    with transaction.atomic():
+        now = timezone.now()
+        conversation = _lock_conversation(conversation_id)
+        draft_request = _lock_for_decision(
+            request_id=request_id, user=user, expected_version=expected_version, now=now
+        )
+        if not higher(level, draft_request.risk_level):
+            return draft_request.version
+        raised = _conversation_level_raise(conversation, level, now)
+        audit_record(
+            action="risk.raise",
+            actor=user,
+            obj=draft_request,
+            request=request,
+            risk_level=level,
+            raised_requests=raised,
+        )
+        return DraftRequest.objects.values_list("version", flat=True).get(pk=request_id)
+
+
+def _risk_review_record(
+    *, decision: Decision, draft_request: DraftRequest, level: str, as_screened: str
+) -> RiskReview:
+    answered = list(draft_request.answered_messages().only("id", "risk_reasons"))
+    screened = highest(screened_level(m.risk_reasons) for m in answered)
+    carried = highest(carried_level(m.risk_reasons) for m in answered)
+    return RiskReview.objects.create(
+        decision=decision,
+        conversation_id=draft_request.message.conversation_id,
+        first_message_id=answered[0].pk if answered else draft_request.message_id,
+        last_message_id=draft_request.message_id,
+        screened_level=screened,
+        request_level=as_screened,
+        carried=higher(carried, screened),
+        level=level,
+        language=draft_request.message.conversation.locale.split("-")[0],
+    )
+
+
 def draft_request_decide(
     *,
     request_id: int,
@@ -501,6 +732,7 @@ def draft_request_decide(
     reasons: list[str] | None = None,
     note: str = "",
     rubric: dict | None = None,
+    risk_level: str | None = None,
     expected_version: int | None = None,
     confirm_without_resources: bool = False,
     request=None,
@@ -512,15 +744,38 @@ def draft_request_decide(
     reply to a crisis message must carry the locale's crisis resources (or the
     clinician confirms it goes without), and waits for a second clinician's
     sign-off where the site asks for one.
+
+    Every decision carries the reviewer's verdict on the risk level
+    (``risk_level``; none confirms the level as screened). A higher level takes
+    effect first and stays even if the decision is refused; a lower one is
+    recorded and lowers the conversation for its later messages, but never
+    relaxes the safeguards of this reply (a crisis still needs its sign-off).
     """
     require_reviewer(user)
     reasons, note, scores = verdict_extras(action=action, reasons=reasons, note=note, rubric=rubric)
+    as_screened = DraftRequest.objects.values_list("risk_level", flat=True).get(pk=request_id)
+    if risk_level not in (None, "") and risk_level not in LEVEL_RANK:
+        raise InvalidInput(_("Unknown risk level."))
+    if risk_level and higher(risk_level, as_screened):
+        expected_version = risk_level_raise(
+            request_id=request_id,
+            user=user,
+            level=risk_level,
+            expected_version=expected_version,
+            request=request,
+        )
     now = timezone.now()
     try:
         with transaction.atomic():
+            conversation = _lock_conversation(
+                DraftRequest.objects.values_list("message__conversation_id", flat=True).get(
+                    pk=request_id
+                )
+            )
             draft_request = _lock_for_decision(
                 request_id=request_id, user=user, expected_version=expected_version, now=now
             )
+            verdict = _risk_verdict(risk_level, draft_request)
             final_text, candidate = _decision_text_and_candidate(
                 draft_request, action=action, candidate_id=candidate_id, text=text
             )
@@ -548,6 +803,12 @@ def draft_request_decide(
                 reviewer=user,
                 time_spent_seconds=time_spent,
             )
+            review = _risk_review_record(
+                decision=decision,
+                draft_request=draft_request,
+                level=verdict,
+                as_screened=as_screened,
+            )
             audit_record(
                 action=f"decision.{action}",
                 actor=user,
@@ -556,6 +817,9 @@ def draft_request_decide(
                 draft_request=draft_request.pk,
                 reasons=reasons,
                 rubric=scores,
+                risk_level=verdict,
+                risk_screened=review.screened_level,
+                risk_changed=verdict != as_screened,
             )
             if action == Action.REJECT:
                 _close(draft_request, Status.REJECTED)
@@ -581,6 +845,10 @@ def draft_request_decide(
                 )
             else:
                 reply_release(decision=decision, request=request)
+            if higher(conversation.current_risk_level(now), verdict):
+                # The reviewer judged the conversation lower than it stands: its
+                # later messages carry their level, not the screen's.
+                _conversation_level_set(conversation, verdict, now)
     except IntegrityError:
         # The one-to-one on Decision caught a racer the row lock did not (SQLite).
         raise Conflict(_("This request was already decided.")) from None
@@ -728,11 +996,28 @@ def _close(draft_request: DraftRequest, status: str) -> None:
     draft_request.save()
 
 
+def _require_current(draft_request: DraftRequest) -> None:
+    """A reply answers the conversation as it is now: refuse one that would not."""
+    conversation = draft_request.message.conversation
+    conversation.refresh_from_db(fields=["risk_level", "risk_level_at"])
+    if higher(conversation.current_risk_level(), draft_request.risk_level):
+        raise ReleaseRefused(
+            _("The conversation was raised to %(level)s since; this reply must follow that level.")
+            % {"level": RiskLevel(conversation.current_risk_level()).label}
+        )
+    if draft_request.newer_patient_message_exists():
+        raise ReleaseRefused(
+            _("The patient wrote again; the reply must answer their newest message.")
+        )
+
+
 def reply_release(*, decision: Decision, request=None) -> Message:
     """Make an approved text visible to the patient. The only path that does.
 
     Refuses unless the decision releases, its text still matches the hash
-    recorded with it, and its reviewer holds review permission.
+    recorded with it, its reviewer holds review permission, and it answers the
+    conversation as it is now: at the conversation's current risk level, with
+    no newer patient message left unanswered.
     """
     if decision.action not in Decision.RELEASING_ACTIONS:
         raise ReleaseRefused(_("Only an approve, edit or write decision can be released."))
@@ -748,9 +1033,14 @@ def reply_release(*, decision: Decision, request=None) -> Message:
     if decision.signed_off_by_id is not None:
         require_reviewer(decision.signed_off_by)
     with transaction.atomic():
-        draft_request = DraftRequest.objects.select_for_update().get(pk=decision.draft_request_id)
+        draft_request = (
+            DraftRequest.objects.select_for_update(of=("self",))
+            .select_related("message__conversation")
+            .get(pk=decision.draft_request_id)
+        )
         if draft_request.status not in DraftRequest.OPEN_STATUSES:
             raise _status_conflict(draft_request)
+        _require_current(draft_request)
         reply = Message.objects.create(
             conversation_id=draft_request.message.conversation_id,
             role=Message.Role.CLINICIAN,

@@ -7,6 +7,10 @@ through the same loading code the production worker uses.
 
 from __future__ import annotations
 
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
 import pytest
 import redis
 from django.conf import settings
@@ -154,6 +158,31 @@ def cora(db):
 
 
 @pytest.fixture
+def webhook(settings):
+    """A real HTTP endpoint on 127.0.0.1 recording what it is sent."""
+    received, status = [], {"code": 204}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(status["code"])
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    settings.COUNTERSIGN = {
+        **settings.COUNTERSIGN,
+        "CRISIS_WEBHOOK_URL": f"http://127.0.0.1:{server.server_port}/hook",
+        "ON_CALL_EMAILS": ["oncall@example.org"],
+    }
+    yield received, status
+    server.shutdown()
+
+
+@pytest.fixture
 def celery_worker(transactional_db):
     """A real Celery worker, in this process, consuming the real Redis broker."""
     from celery.contrib.testing.worker import start_worker
@@ -165,7 +194,9 @@ def celery_worker(transactional_db):
         app,
         pool="solo",
         perform_ping_check=False,
-        queues=["generate", "maintenance"],
+        # A CLI worker adds "<queue>.annotation" by itself (worker.celery); this one
+        # is built in-process, so it is named here.
+        queues=["generate", "generate.annotation", "maintenance"],
         shutdown_timeout=30,
     ) as worker:
         yield worker

@@ -110,7 +110,10 @@ class RedisServer:
         self.process.send_signal(signal.SIGCONT)
 
     def queued(self, queue: str) -> int:
-        return self.client.llen(queue)
+        """Messages waiting in ``queue``, every priority lane of it (kombu keeps one
+        list per step: the plain name for priority 0, "<queue>\\x06\\x16<step>" else)."""
+        lanes = [queue] + [f"{queue}\x06\x16{step}" for step in (3, 6, 9)]
+        return sum(self.client.llen(lane) for lane in lanes)
 
     def unacked(self) -> int:
         """Deliveries taken by a worker and not yet acknowledged (kombu's bookkeeping)."""

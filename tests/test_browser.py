@@ -443,3 +443,31 @@ def test_it_saves_screenshots_of_the_main_screens(open_page, tiny_profile, alice
     for name in ("queue", "review", "diff", "patient"):
         size = (out / f"{name}.png").stat().st_size
         assert 0 < size < 300_000, f"{name}.png is {size} bytes"
+
+
+def test_it_changes_the_risk_level_with_one_key_and_records_it(open_page, tiny_profile, alice):
+    from reviewapp.models import RiskReview
+
+    draft = ready_for_review()
+    assert draft.risk_level == "none"
+    page = open_page(f"/review/{draft.pk}/", user=alice)
+    assert page.locator('input[name="risk_level"][value="none"]').is_checked()
+    page.keyboard.press("l")
+    assert page.locator('input[name="risk_level"][value="elevated"]').is_checked()
+    page.keyboard.press("1")
+    page.keyboard.press("a")
+    page.wait_for_url("**/queue/")
+    review = RiskReview.objects.get()
+    assert (review.screened_level, review.level) == ("none", "elevated")
+
+
+def test_the_patient_sees_the_crisis_notice_at_once(open_page, tiny_profile):
+    conversation, token = workflow.conversation_start(locale="fi")
+    patient = open_page(f"/chat/{token}/")
+    patient.locator("#text").fill("otin just kaikki mun unilääkkeet")
+    patient.locator('form button[type="submit"]').click()
+    notice = patient.locator('#thread [data-state="crisis-support"]')
+    notice.wait_for()
+    assert "09 2525 0111" in notice.inner_text()
+    # No channel delivered anything: the page does not claim anyone was alerted.
+    assert patient.locator('[data-state="clinician-alerted"]').count() == 0

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -18,31 +16,6 @@ pytestmark = pytest.mark.django_db
 
 CRISIS_TEXT = "I have a rope and I'm going to end my life tonight."
 WITH_RESOURCES = "Please call 988 now, or 911 if you are in danger. I'm here with you."
-
-
-@pytest.fixture
-def webhook(settings):
-    """A real HTTP endpoint on 127.0.0.1 recording what it is sent."""
-    received, status = [], {"code": 204}
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):
-            received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
-            self.send_response(status["code"])
-            self.end_headers()
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    settings.COUNTERSIGN = {
-        **settings.COUNTERSIGN,
-        "CRISIS_WEBHOOK_URL": f"http://127.0.0.1:{server.server_port}/hook",
-        "ON_CALL_EMAILS": ["oncall@example.org"],
-    }
-    yield received, status
-    server.shutdown()
 
 
 def _crisis_request(texts=(WITH_RESOURCES, "I'm sorry you feel this way.")) -> DraftRequest:
@@ -92,7 +65,7 @@ def test_it_shows_the_protocol_resources_and_unsafe_candidates_on_the_review_pag
     client.force_login(alice)
     page = client.get(f"/review/{draft.pk}/").content.decode()
     assert 'class="banner-crisis"' in page and "988" in page
-    assert "Screened as Crisis" in page and "suicidal_intent" in page
+    assert "Screened as Crisis" in page and "intent" in page
     assert page.count('data-flag="missing_crisis_resources"') == 1
     assert 'name="confirm_without_resources"' in page
 

@@ -199,22 +199,25 @@ def test_it_accepts_and_later_drafts_messages_written_while_the_broker_fails(
     never answered), a patient's POST still answers 201 within seconds, the message
     and its draft request are stored, and once the broker is back and the sweeper
     has run, each is drafted exactly once."""
-    conversation = client.post("/api/v1/conversations", content_type="application/json").json()
-    assert _post_message(client, conversation, "Before the outage.").status_code == 201
+    def new_conversation():
+        return client.post("/api/v1/conversations", content_type="application/json").json()
+
+    assert _post_message(client, new_conversation(), "Before the outage.").status_code == 201
     assert broker.queued(tiny_profile.queue) == 1  # this process's broker connection is warm
 
     if fault == "down":
         broker.kill()
     else:
         broker.freeze()
+    # Three patients (in one conversation, a later message would overtake the open request).
     texts = ["Is anyone there?", "I really need to talk to someone."]
     for text in texts:
         posted, seconds = _bounded(
-            lambda t=text: _post_message(client, conversation, t), timeout=20
+            lambda t=text: _post_message(client, new_conversation(), t), timeout=20
         )
         assert posted.status_code == 201, posted.content
         assert seconds < 10, f"the POST took {seconds:.1f}s"
-    stored = Message.objects.filter(conversation_id=conversation["id"]).order_by("pk")
+    stored = Message.objects.order_by("pk")
     assert [m.text for m in stored][1:] == texts
     drafts = [m.draft_requests.get() for m in stored]
     assert [d.status for d in drafts] == ["queued"] * 3
@@ -316,8 +319,9 @@ def test_it_keeps_a_request_decidable_when_the_decision_connection_drops(
             **clinician,
         )
 
-    conversation_model = type(draft.message.conversation)
-    with commit_held_up(conversation_model, draft.message.conversation_id) as terminate:
+    # The reviewer's row: the decision's rows refer to it, and nothing locks it before
+    # the COMMIT checks those references (the conversation is locked at the start).
+    with commit_held_up(type(alice), alice.pk) as terminate:
         deciding, outcome = _in_background(decide)
         try:
             terminate()

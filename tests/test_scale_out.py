@@ -76,11 +76,16 @@ def test_each_sites_requests_are_drafted_by_the_worker_on_its_profiles_queue(
 ):
     # The workers beat every second (started so); this process judges them by the same.
     settings.COUNTERSIGN = {**settings.COUNTERSIGN, "HEARTBEAT_SECONDS": 1}
-    conversations = {
-        site: workflow.conversation_start(locale="en", service=site)[0] for site in two_sites
-    }
+    # One patient per message: a second message in one conversation would overtake
+    # the first's request (tests/test_conversation_risk.py).
     messages = [
-        (site, workflow.message_receive(conversation=conversations[site], text=text))
+        (
+            site,
+            workflow.message_receive(
+                conversation=workflow.conversation_start(locale="en", service=site)[0],
+                text=text,
+            ),
+        )
         for text in PATIENT_TEXTS
         for site in two_sites
     ]
@@ -127,7 +132,8 @@ def test_each_sites_requests_are_drafted_by_the_worker_on_its_profiles_queue(
             timeout=20,
             what=f"the heartbeat of the worker on {queue}",
         )
-        assert heartbeat.queues == [queue]
+        # Each worker also drafts its queue's annotation batches, in their own lane.
+        assert heartbeat.queues == [queue, f"{queue}.annotation"]
         [engine] = heartbeat.engines
         assert engine["base_model"] == profile.base_model
         assert engine["profiles"] == [str(profile)]

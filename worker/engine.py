@@ -190,6 +190,19 @@ class Engine:
     ) -> list[GeneratedCandidate]:
         return self.draft_batch([DraftJob(spec, turns, n, overrides)], seed=seed)[0]
 
+    @torch.inference_mode()
+    def next_token_scores(
+        self, ids: list[int], tokens: list[int], spec: ProfileSpec
+    ) -> list[float]:
+        """The probabilities of ``tokens`` as the next token after ``ids``, relative to
+        each other, under ``spec``'s adapter (the risk rubric's one-letter answer)."""
+        name = self.ensure_adapter(spec)
+        input_ids = torch.tensor([ids], device=self.device)
+        with self._lock, adapter_hooks_cleaned(self.model):
+            output = self._routed(self.model, [name], input_ids=input_ids, logits_to_keep=1)
+        logits = output.logits[0, -1, tokens].float()
+        return logits.softmax(-1).tolist()
+
     def _generate_rows(self, prompts: list[list[int]], names: list[str], params: dict) -> list:
         """Completion token ids per row. On CUDA out-of-memory, halve the batch and retry."""
         try:

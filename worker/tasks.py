@@ -14,6 +14,7 @@ from reviewapp.observability.events import failure, lease_expiries_count
 from worker.celery import app
 from worker.health import heartbeat_write_safely
 from worker.prompts import steered
+from worker.second_opinion import second_opinion
 from worker.spec import ProfileSpec
 
 logger = logging.getLogger(__name__)
@@ -43,6 +44,9 @@ def generate_candidates(self, request_id: int) -> str:
     if draft_request is None:
         return "skipped"
     workflow.message_rescreen(message_id=draft_request.message_id)
+    if draft_request.purpose == draft_request.Purpose.REPLY:
+        # Before drafting: a raise to crisis alerts on-call now, not after the draft.
+        second_opinion(draft_request, profile_spec(draft_request.profile))
     try:
         # Imported here: the engine pulls in torch, which the web process and
         # the prefork parent never need.

@@ -70,6 +70,7 @@ def draft_detail(request: HttpRequest, draft_id: int):
         "messages": list(
             draft.message.conversation.messages.patient_visible().select_related("decision")
         ),
+        "answers": list(draft.answered_messages().values_list("pk", flat=True)),
     }
 
 
@@ -106,6 +107,7 @@ def decide(request: HttpRequest, draft_id: int, payload: DecisionIn):
         reasons=payload.reasons,
         note=payload.note,
         rubric=payload.rubric,
+        risk_level=payload.risk_level,
         expected_version=payload.version,
         request=request,
     )

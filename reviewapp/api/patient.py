@@ -12,12 +12,13 @@ from reviewapp.api.auth import ConversationBearer
 from reviewapp.api.schemas import (
     ConversationCreated,
     ConversationIn,
+    MessageCreated,
     MessageIn,
     MessageList,
-    MessageOut,
     errors,
 )
 from reviewapp.models import Conversation, DraftRequest, Service
+from reviewapp.risk.support import crisis_support_for
 
 router = Router(tags=["patient"])
 
@@ -52,7 +53,7 @@ def create_conversation(request: HttpRequest, payload: ConversationIn | None = N
 
 @router.post(
     "/conversations/{conversation_id}/messages",
-    response={201: MessageOut, **errors(400, 401, 404, 413, 415, 422)},
+    response={201: MessageCreated, **errors(400, 401, 404, 413, 415, 422)},
     auth=ConversationBearer(),
 )
 def post_message(request: HttpRequest, conversation_id: UUID, payload: MessageIn):
@@ -60,6 +61,8 @@ def post_message(request: HttpRequest, conversation_id: UUID, payload: MessageIn
     message = workflow.message_receive(
         conversation=conversation, text=payload.text, request=request
     )
+    conversation.refresh_from_db(fields=["risk_level", "risk_level_at"])
+    message.crisis_support = crisis_support_for(conversation)
     return 201, message
 
 
@@ -73,4 +76,5 @@ def list_messages(request: HttpRequest, conversation_id: UUID):
     return {
         "messages": list(conversation.messages.patient_visible().select_related("decision")),
         "awaiting_reply": awaiting_reply(conversation),
+        "crisis_support": crisis_support_for(conversation),
     }

@@ -82,9 +82,30 @@ class MessageOut(Schema):
         return bool(decision and decision.ai_drafted)
 
 
+class CrisisResource(Schema):
+    name: str
+    contact: str
+
+
+class CrisisSupportOut(Schema):
+    """Shown to the patient at once while their conversation is in crisis: fixed,
+    clinician-approved text in its language and the locale's resources."""
+
+    text: str
+    resources: list[CrisisResource]
+    # True only once an alert channel (e-mail, webhook) really delivered.
+    clinician_alerted: bool
+    alerted_text: str
+
+
+class MessageCreated(MessageOut):
+    crisis_support: CrisisSupportOut | None = None
+
+
 class MessageList(Schema):
     messages: list[MessageOut]
     awaiting_reply: bool
+    crisis_support: CrisisSupportOut | None = None
 
 
 class QueueItem(Schema):
@@ -119,6 +140,9 @@ class DraftOut(Schema):
     failure_reason: str
     candidates: list[CandidateOut]
     messages: list[MessageOut]
+    # The patient messages (ids in ``messages``) the reply answers: every one since
+    # the last released reply.
+    answers: list[int] = []
 
 
 class ClaimOut(Schema):
@@ -137,6 +161,9 @@ class DecisionIn(StrictSchema):
     note: str = Field("", max_length=2000)
     # Optional 1-5 scores on the site's rubric items, e.g. {"empathy": 4}.
     rubric: dict[str, int] = {}
+    # The reviewer's verdict on the risk level of the messages answered; omitted,
+    # it confirms the level as screened. A higher level takes effect at once.
+    risk_level: Literal["none", "elevated", "crisis"] | None = None
     # The version the client saw; a newer one on the server means a conflict.
     version: int | None = None
 

@@ -34,6 +34,14 @@ def envint(name: str, default: str) -> int:
         raise ValueError(f"{name} must be a whole number, got {value!r}") from None
 
 
+def envfloat(name: str, default: str) -> float:
+    value = envstr(name, default)
+    try:
+        return float(value or "")
+    except ValueError:
+        raise ValueError(f"{name} must be a number, got {value!r}") from None
+
+
 def envlist(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in (envstr(name, default) or "").split(",") if item.strip()]
 

@@ -67,4 +67,10 @@ LEASE_EXPIRIES = Recorded(
 )
 
 RECORDED = (TIME_TO_CANDIDATES, TIME_TO_RELEASE, FAILURES, LEASE_EXPIRIES)
-FAILURE_KINDS = ("generation_attempt", "generation", "enqueue", "crisis_alert")
+FAILURE_KINDS = (
+    "generation_attempt",
+    "generation",
+    "enqueue",
+    "crisis_alert",
+    "second_opinion",
+)

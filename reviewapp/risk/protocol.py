@@ -27,6 +27,27 @@ DEFAULT_PROTOCOL = {
             "Tell the on-call clinician (they have been notified) and record what you did."
         ),
     ],
+    # Shown to the patient, in the conversation's language, the moment a message
+    # is screened crisis: fixed text a clinician approved, never a model's.
+    # "alerted" is added only once an alert channel has really delivered.
+    "patient_notice": {
+        "fi": {
+            "text": (
+                "Kiitos, että kerroit tämän. Viestisi on merkitty kiireelliseksi, ja "
+                "kliinikko vastaa sinulle niin pian kuin mahdollista. Jos olet nyt vaarassa "
+                "tai pelkäät toimivasi näiden ajatusten mukaan, ota heti yhteyttä:"
+            ),
+            "alerted": "Päivystävälle kliinikolle on ilmoitettu.",
+        },
+        "en": {
+            "text": (
+                "Thank you for telling us. Your message has been marked urgent and a "
+                "clinician will reply as soon as possible. If you are in danger now, or "
+                "afraid you might act on these thoughts, contact one of these right away:"
+            ),
+            "alerted": "The on-call clinician has been alerted.",
+        },
+    },
     "locales": {
         "fi": [
             {"name": "MIELI ry:n kriisipuhelin", "contact": "09 2525 0111"},
@@ -52,10 +73,22 @@ def protocol() -> dict:
     return _configured(settings.COUNTERSIGN["CRISIS_PROTOCOL_FILE"])
 
 
-def resources_for(locale: str) -> list[dict]:
-    locales = protocol()["locales"]
+def _for_locale(table: dict, locale: str):
     locale = locale.lower().replace("_", "-")
-    return locales.get(locale) or locales.get(locale.split("-")[0]) or locales["en"]
+    return table.get(locale) or table.get(locale.split("-")[0]) or table.get("en")
+
+
+def resources_for(locale: str) -> list[dict]:
+    return _for_locale(protocol()["locales"], locale)
+
+
+def patient_notice_for(locale: str) -> dict:
+    """The fixed crisis notice for a patient, {"text", "alerted"}, in their language.
+
+    A site's protocol file may leave it out: then the built-in wording is used.
+    """
+    notices = protocol().get("patient_notice") or DEFAULT_PROTOCOL["patient_notice"]
+    return _for_locale(notices, locale) or _for_locale(DEFAULT_PROTOCOL["patient_notice"], locale)
 
 
 def _joined_numbers(text: str) -> str:

@@ -1,8 +1,12 @@
-"""Screen a message: which rules match, and the highest level among them.
+"""Screen a message: the rules and the learned layer, and the highest level either gives.
 
-``risk_screen`` never raises and never takes long: an error or a screen over
-its time budget answers "elevated", saying why, so a fault can only make a
-message more visible, never less.
+The rules (``reviewapp.risk.rules``) name what they found; the learned layer
+(``reviewapp.risk.model``) catches the paraphrases no rule names. Either can
+raise the level, neither can lower what the other found.
+
+``risk_screen`` never raises and never takes long: an error, a missing model
+or a screen over its time budget answers "elevated", saying why, so a fault
+can only make a message more visible, never less.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
@@ -19,28 +24,41 @@ from django.conf import settings
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
+from reviewapp.risk.levels import CRISIS, ELEVATED, NONE, highest
+from reviewapp.risk.model import RiskModelUnavailable, risk_model
 from reviewapp.risk.rules import (
+    ANSWER_NO,
+    ASKED,
+    CONDITIONAL,
     CONTRAST,
-    CRISIS,
-    ELEVATED,
+    DENIAL_AFTER,
     FIRST_PERSON,
     FIRST_PERSON_REACH,
+    HISTORY,
     IDIOMS,
+    IN_JEST,
+    MANY_MAX,
+    MANY_MIN,
+    NEGATION_BRIDGE,
     NEGATION_REACH,
     NEGATORS,
     NOT_NEGATING,
+    NUMBER_WORDS,
+    QUESTION_THEN_NO,
+    RECENT,
+    RETRACTED,
     RULES,
     TOPIC_STEMS,
     TOPIC_WORDS,
     Rule,
 )
-from reviewapp.risk.text import Token, tokens
+from reviewapp.risk.text import Token, normalise, tokens
 
 logger = logging.getLogger(__name__)
 
-NONE = "none"
-LEVEL_RANK = {NONE: 0, ELEVATED: 1, CRISIS: 2}
 TYPO_MIN_LENGTH = 6
+MANY = "#many"
+LEARNED_RULE = "learned_model"
 _SENTENCE_END = re.compile(r"[.!?\n]")
 # Where a clause ends: a negation or a first-person word does not reach past these.
 _CLAUSE_END = re.compile(r"[.!?;:,\n—–]")
@@ -62,40 +80,45 @@ def _split(alternative: str) -> tuple[str, ...]:
     return tuple(alternative.split())
 
 
-# Every word-part any rule uses, indexed once: exact words, stems by their
-# text, and both by length for the one-typo comparison.
+# Every word-part any rule uses (its slots and its "unless" words), indexed once:
+# exact words, stems by their text, and both by length for the one-typo comparison.
 _PARTS = {part for rule in RULES for slot in rule.slots for alt in slot for part in _split(alt)}
+_PARTS |= {part for rule in RULES for alt in rule.unless | rule.needs for part in _split(alt)}
+_PARTS.discard(MANY)
 _EXACT = frozenset(p for p in _PARTS if not p.endswith("*"))
 _STEMS = frozenset(p[:-1] for p in _PARTS if p.endswith("*"))
-_LONG_EXACT = [p for p in _EXACT if len(p) >= TYPO_MIN_LENGTH]
-_LONG_STEMS_BY_LENGTH: dict[int, list[str]] = {}
-for _stem in _STEMS:
-    if len(_stem) >= TYPO_MIN_LENGTH:
-        _LONG_STEMS_BY_LENGTH.setdefault(len(_stem), []).append(_stem)
+# One typo changes a length by at most one: each length is compared only with the
+# words (or stems) within one of it, a list per length built once.
+_NEAR_LENGTH_EXACT: dict[int, list[str]] = {}
+_NEAR_LENGTH_STEMS: dict[int, list[str]] = {}
+for _table, _parts in ((_NEAR_LENGTH_EXACT, _EXACT), (_NEAR_LENGTH_STEMS, _STEMS)):
+    for _part in _parts:
+        if len(_part) >= TYPO_MIN_LENGTH:
+            for _length in (len(_part) - 1, len(_part), len(_part) + 1):
+                _table.setdefault(_length, []).append(_part)
+
+
+def _one_typo_away(text: str, candidates: list[str]) -> list[str]:
+    return [
+        match
+        for match, _, _ in process.extract(
+            text, candidates, scorer=OSA.distance, score_cutoff=1, limit=None
+        )
+    ]
 
 
 @lru_cache(maxsize=100_000)
 def _parts_of(word: str) -> frozenset[str]:
     """Every rule part ``word`` satisfies: itself, stems it starts with, and parts a typo away."""
     found = {word} & _EXACT
+    if (word.isdigit() and MANY_MIN <= int(word) <= MANY_MAX) or word in NUMBER_WORDS:
+        found.add(MANY)
     found |= {word[:n] + "*" for n in range(1, len(word) + 1) if word[:n] in _STEMS}
     if len(word) >= TYPO_MIN_LENGTH - 1:
-        found |= {
-            match
-            for match, _, _ in process.extract(
-                word, _LONG_EXACT, scorer=OSA.distance, score_cutoff=1, limit=None
-            )
-        }
+        found |= set(_one_typo_away(word, _NEAR_LENGTH_EXACT.get(len(word), [])))
         # A typo may add or drop a letter within a stem ("itsmurha", "itsemurah").
-        for length, stems in _LONG_STEMS_BY_LENGTH.items():
-            for n in {length - 1, length, length + 1}:
-                if n <= len(word):
-                    found |= {
-                        match + "*"
-                        for match, _, _ in process.extract(
-                            word[:n], stems, scorer=OSA.distance, score_cutoff=1, limit=None
-                        )
-                    }
+        for n in range(TYPO_MIN_LENGTH - 1, len(word) + 1):
+            found |= {m + "*" for m in _one_typo_away(word[:n], _NEAR_LENGTH_STEMS.get(n, []))}
     return frozenset(found)
 
 
@@ -108,17 +131,44 @@ def _alternative_covers(parts: tuple[str, ...], word_parts: list[frozenset], at:
 
 _SLOTS = {rule: [[_split(alt) for alt in slot] for slot in rule.slots] for rule in RULES}
 _FIRST_PARTS = {rule: {alt[0] for alt in _SLOTS[rule][0]} for rule in RULES}
+_SLOT_SINGLES = {
+    rule: [frozenset(alt[0] for alt in slot if len(alt) == 1) for slot in _SLOTS[rule]]
+    for rule in RULES
+}
+_SLOT_PHRASES = {
+    rule: [[alt for alt in slot if len(alt) > 1] for slot in _SLOTS[rule]] for rule in RULES
+}
+_UNLESS = {rule: [_split(alt) for alt in rule.unless] for rule in RULES}
+_NEEDS = {rule: [_split(alt) for alt in rule.needs] for rule in RULES}
 
 
-def _match(rule: Rule, word_parts: list[frozenset], starts: list[int]) -> tuple[int, int] | None:
-    """The first (start, end) word span where the rule's slots occur in order."""
-    slots = _SLOTS[rule]
+def _occurs(parts: tuple[str, ...], word_parts: list[frozenset]) -> bool:
+    return any(_alternative_covers(parts, word_parts, at) for at in range(len(word_parts)))
+
+
+def _phrase_in(phrases, words: list[Token]) -> bool:
+    texts = [w.text for w in words]
+    return any(
+        tuple(texts[at : at + len(phrase)]) == phrase
+        for phrase in phrases
+        for at in range(len(texts) - len(phrase) + 1)
+    )
+
+
+def _spans(rule: Rule, word_parts: list[frozenset], starts: list[int]) -> Iterator[tuple[int, int]]:
+    """Each (start, end) word span where the rule's slots occur in order."""
+    slots = list(zip(_SLOT_SINGLES[rule], _SLOT_PHRASES[rule], strict=True))
     for start in starts:
         position, first = start, None
-        for index, slot in enumerate(slots):
+        for index, (singles, phrases) in enumerate(slots):
             reach = 1 if index == 0 else rule.gap + 1
             for at in range(position, min(len(word_parts), position + reach)):
-                covered = max(_alternative_covers(alt, word_parts, at) for alt in slot)
+                # One-word alternatives (most of them) by one set intersection; the
+                # longest match among phrases wins, as a phrase covers more words.
+                covered = max(
+                    (_alternative_covers(alt, word_parts, at) for alt in phrases),
+                    default=0,
+                ) or (1 if singles & word_parts[at] else 0)
                 if covered:
                     first = at if first is None else first
                     position = at + covered
@@ -126,8 +176,7 @@ def _match(rule: Rule, word_parts: list[frozenset], starts: list[int]) -> tuple[
             else:
                 break
         else:
-            return first, position
-    return None
+            yield first, position
 
 
 def _same_clause(text: str, earlier: Token, later: Token) -> bool:
@@ -135,9 +184,12 @@ def _same_clause(text: str, earlier: Token, later: Token) -> bool:
 
 
 def _negated(text: str, words: list[Token], start: int) -> bool:
-    """A negation shortly before the match, in the same clause, cancels it.
+    """A negation governing the match cancels it: right before it, or a few words
+    before with only helper words between ("I'm not having any thoughts of", "en oo
+    ikinä ajatellu"), in the same clause.
 
-    "Can't stop" and "can't help" do not negate what follows them.
+    "Can't stop" and "can't help" do not negate what follows them, and a negation
+    with other words between says something else ("I can't take it I want to die").
     """
     for index in range(start - 1, max(-1, start - 1 - NEGATION_REACH), -1):
         word = words[index]
@@ -146,30 +198,77 @@ def _negated(text: str, words: list[Token], start: int) -> bool:
         if word.text in NEGATORS:
             following = words[index + 1].text if index + 1 < start else ""
             return following not in NOT_NEGATING
+        if word.text not in NEGATION_BRIDGE and index < start - 1:
+            return False
     return False
 
 
-def _about_the_topic(text: str, words: list[Token], start: int) -> bool:
+def _about_the_topic(text: str, words: list[Token], start: int, end: int) -> bool:
     """The match names the topic ("a documentary about suicide"), not the writer.
 
-    True only with a topic word in the same sentence and no first-person word
+    True only with a topic word in the message and no first-person word in or
     just before the match ("I feel suicidal after my course" is about the writer).
     """
     match = words[start]
-    for index in range(max(0, start - FIRST_PERSON_REACH), start):
-        if words[index].text in FIRST_PERSON and _same_clause(text, words[index], match):
+    for index in range(max(0, start - FIRST_PERSON_REACH), end):
+        if words[index].text in FIRST_PERSON and (
+            index >= start or _same_clause(text, words[index], match)
+        ):
             return False
     return any(
-        (word.text in TOPIC_WORDS or any(stem in word.text for stem in TOPIC_STEMS))
-        and not _SENTENCE_END.search(text, min(word.end, match.end), max(word.start, match.start))
-        for word in words
+        word.text in TOPIC_WORDS or any(stem in word.text for stem in TOPIC_STEMS) for word in words
     )
+
+
+def _sentences_from(text: str, at: int, count: int) -> str:
+    """The text of the sentence around offset ``at`` and the ``count - 1`` after it."""
+    starts = [0] + [m.end() for m in _SENTENCE_END.finditer(text)]
+    first = max(i for i, s in enumerate(starts) if s <= at)
+    stop = starts[first + count] if first + count < len(starts) else len(text)
+    return text[starts[first] : stop]
+
+
+def _told_as_history(text: str, words: list[Token], start: int) -> bool:
+    """The match sits in a story of the past ("years ago I tried; now I'm well", "siitä
+    on viisi vuotta"), and nothing in the message says it is happening again."""
+    lowered = normalise(text)
+    around = _sentences_from(lowered, words[start].start, 2)
+    return bool(HISTORY.search(around)) and not RECENT.search(lowered)
+
+
+def _denied(text: str, words: list[Token], start: int, end: int) -> bool:
+    """The match is asked about and denied: "suicidal thoughts? no.", "itsetuhoisia
+    ajatuksia ei ole ollut", "you asked if I've had suicidal thoughts - no, none"."""
+    lowered = normalise(text)
+    after = lowered[words[end - 1].end : words[end - 1].end + 60]
+    if DENIAL_AFTER.match(after):
+        return True
+    asked = ASKED.search(lowered[max(0, words[start].start - 60) : words[start].start])
+    return bool((asked or QUESTION_THEN_NO.match(after)) and ANSWER_NO.match(after))
+
+
+def _conditional(text: str, words: list[Token], start: int) -> bool:
+    sentence = _sentences_from(normalise(text), words[start].start, 1)
+    return bool(CONDITIONAL.search(sentence))
+
+
+def _retracted(text: str) -> bool:
+    return bool(RETRACTED.search(normalise(text)))
+
+
+def _in_jest(text: str) -> bool:
+    return bool(IN_JEST.search(normalise(text)))
+
+
+_IDIOMS_BY_FIRST_WORD: dict[str, list[tuple[str, ...]]] = {}
+for _idiom in IDIOMS:
+    _IDIOMS_BY_FIRST_WORD.setdefault(_idiom[0], []).append(_idiom)
 
 
 def _without_idioms(words: list[Token]) -> list[Token]:
     kept, index = [], 0
     while index < len(words):
-        for idiom in IDIOMS:
+        for idiom in _IDIOMS_BY_FIRST_WORD.get(words[index].text, ()):
             if tuple(w.text for w in words[index : index + len(idiom)]) == idiom:
                 index += len(idiom)
                 break
@@ -179,29 +278,109 @@ def _without_idioms(words: list[Token]) -> list[Token]:
     return kept
 
 
-def screen_text(text: str) -> RiskScreen:
-    """The rules' verdict on one message, Finnish and English alike."""
+def _why_not(rule: Rule, text: str, words: list[Token], word_parts, start: int, end: int):
+    """Why a match does not mean what it says, or None if it does: across sentences,
+    negated, denied, about the topic, history, excused by an ``unless`` word, missing
+    a ``needs`` word, retracted, or in jest."""
+    if not rule.across_sentences and _SENTENCE_END.search(
+        text, words[start].end, words[end - 1].start
+    ):
+        return "across_sentences"
+    if rule.negatable and _negated(text, words, start):
+        return "negated"
+    if rule.negatable and _denied(text, words, start, end):
+        return "denied"
+    if _about_the_topic(text, words, start, end):
+        return "topic"
+    if _told_as_history(text, words, start):
+        return "history"
+    if any(_occurs(parts, word_parts) for parts in _UNLESS[rule]):
+        return "unless"
+    if _NEEDS[rule] and not any(_occurs(parts, word_parts) for parts in _NEEDS[rule]):
+        return "needs"
+    if _retracted(text):
+        return "retracted"
+    # Laughing, a threat against someone is no threat; a laughing "I'll kill myself
+    # if I have to watch one more episode" is no intent either.
+    if _in_jest(text) and (rule.joke_cancels or _conditional(text, words, start)):
+        return "jest"
+    return None
+
+
+def _level(rule: Rule, text: str, words: list[Token], start: int) -> str:
+    """A crisis said laughing ("haluun kuolla xd", "kms lol") is taken as elevated: teens
+    say it of homework, and sometimes mean it; the learned layer may still say crisis."""
+    if rule.level == CRISIS and _in_jest(_sentences_from(text, words[start].start, 1)):
+        return ELEVATED
+    return rule.level
+
+
+@dataclass(frozen=True)
+class RulesPass:
+    screen: RiskScreen
+    # What the rules saw, for the learned layer: each rule that held ("rule:intent:crisis")
+    # and each match set aside, with why ("aside:intent:history"), and the message's
+    # context ("context:history", "context:jest"...). Names only; no text.
+    signals: tuple[str, ...]
+
+
+def _context(text: str) -> list[str]:
+    lowered = normalise(text)
+    found = {
+        "history": HISTORY.search(lowered) and not RECENT.search(lowered),
+        "recent": RECENT.search(lowered),
+        "jest": IN_JEST.search(lowered),
+        "retracted": RETRACTED.search(lowered),
+        "conditional": CONDITIONAL.search(lowered),
+        "question": "?" in text,
+    }
+    return [f"context:{name}" for name, present in found.items() if present]
+
+
+def rules_pass(text: str) -> RulesPass:
+    """The rules over one message, Finnish and English alike: their verdict and signals."""
     words = _without_idioms(tokens(text))
     word_parts = [_parts_of(word.text) for word in words]
     positions: dict[str, list[int]] = {}
     for index, parts in enumerate(word_parts):
         for part in parts:
             positions.setdefault(part, []).append(index)
-    reasons = []
+    reasons, signals = [], set(_context(text))
     for rule in RULES:
         starts = sorted({i for part in _FIRST_PARTS[rule] for i in positions.get(part, ())})
-        span = _match(rule, word_parts, starts) if starts else None
-        if span is None:
-            continue
-        start, end = span
-        if rule.negatable and _negated(text, words, start):
-            continue
-        if rule.topical and _about_the_topic(text, words, start):
-            continue
-        phrase = text_between(text, words[start], words[end - 1])
-        reasons.append({"rule": rule.name, "level": rule.level, "phrase": phrase})
-    level = max((r["level"] for r in reasons), key=LEVEL_RANK.__getitem__, default=NONE)
-    return RiskScreen(level=level, reasons=reasons)
+        for start, end in _spans(rule, word_parts, starts):
+            why = _why_not(rule, text, words, word_parts, start, end)
+            if why is not None:
+                signals.add(f"aside:{rule.name}:{why}")
+                continue
+            level = _level(rule, text, words, start)
+            phrase = text_between(text, words[start], words[end - 1])
+            reasons.append({"rule": rule.name, "level": level, "phrase": phrase})
+            signals.add(f"rule:{rule.name}:{level}")
+            break
+    screen = RiskScreen(level=highest(r["level"] for r in reasons), reasons=reasons)
+    return RulesPass(screen, tuple(sorted(signals)))
+
+
+def rules_screen(text: str) -> RiskScreen:
+    """The rules' verdict on one message."""
+    return rules_pass(text).screen
+
+
+def learned_screen(text: str) -> RiskScreen:
+    """The learned layer's verdict (``reviewapp.risk.model``), with the window that decided."""
+    verdict = risk_model(settings.COUNTERSIGN["RISK_MODEL_DIR"]).score(text)
+    if verdict.level == NONE:
+        return RiskScreen(level=NONE)
+    reason = {"rule": LEARNED_RULE, "level": verdict.level, "phrase": verdict.window}
+    return RiskScreen(level=verdict.level, reasons=[reason])
+
+
+def screen_text(text: str) -> RiskScreen:
+    """Rules and learned layer together: either can raise the level."""
+    rules, learned = rules_screen(text), learned_screen(text)
+    reasons = rules.reasons + learned.reasons
+    return RiskScreen(level=highest([rules.level, learned.level]), reasons=reasons)
 
 
 def text_between(text: str, first: Token, last: Token) -> str:
@@ -224,6 +403,9 @@ def risk_screen(text: str, *, timeout_seconds: float | None = None) -> RiskScree
     except FutureTimeout:
         future.cancel()  # if still waiting for a thread; the worker re-screens it anyway
         reason = "screening_timeout"
+    except RiskModelUnavailable:
+        logger.error("risk screening has no learned model: run manage.py train_risk_model")
+        reason = "screening_error"
     except Exception as exc:  # noqa: BLE001 - any failure must still give a level
         # The type only: an exception's message may quote the patient.
         logger.error("risk screening failed: %s", type(exc).__name__)

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods
 
 from reviewapp import workflow
 from reviewapp.api.patient import awaiting_reply
+from reviewapp.risk.support import crisis_support_for
 from reviewapp.tokens import conversation_for_token
 
 
@@ -36,6 +37,7 @@ def chat(request: HttpRequest, token: str) -> HttpResponse:
         "token": token,
         "messages_visible": conversation.messages.patient_visible().select_related("decision"),
         "awaiting_reply": awaiting_reply(conversation),
+        "crisis_support": crisis_support_for(conversation),
         "error": error,
     }
     template = "patient/_thread.html" if request.htmx else "patient/chat.html"

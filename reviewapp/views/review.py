@@ -101,8 +101,13 @@ def review(request: HttpRequest, draft_id: int) -> HttpResponse:
         if draft.status == DraftRequest.Status.AWAITING_SIGNOFF
         else None
     )
+    answered = list(draft.answered_messages().values_list("pk", flat=True))
     context = {
         "crisis": crisis,
+        "answered_ids": set(answered),
+        "answered_count": len(answered),
+        "successor": DraftRequest.objects.filter(supersedes=draft).only("pk").first(),
+        "risk_choices": RiskLevel.choices,
         "protocol": protocol()["steps"],
         "resources": resources_for(locale),
         "risk_reasons": draft.message.risk_reasons,
@@ -219,6 +224,8 @@ def decide(request: HttpRequest, draft_id: int) -> HttpResponse:
             request_id=draft_id,
             user=user,
             **verdict_fields(request.POST),
+            # The reviewer's verdict on the risk level, given with every decision.
+            risk_level=request.POST.get("risk_level") or None,
             expected_version=version,
             confirm_without_resources=request.POST.get("confirm_without_resources") == "1",
             request=request,

@@ -14,9 +14,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from reviewapp.calibration import reviewer_calibration
-from reviewapp.models import Candidate, DraftRequest, RiskLevel
+from reviewapp.models import Candidate, DraftRequest, RiskLevel, RiskReview
 from reviewapp.observability.workers import latest_heartbeats, queue_consumers
 from reviewapp.queue import past_target, queue_counts, queue_items, sla_minutes
+from reviewapp.risk.against_clinicians import screen_against_clinicians
 from reviewapp.risk.alerts import alerts_undelivered
 from reviewapp.services import visible_drafts
 from reviewapp.views.access import reviewer, supervisor
@@ -103,8 +104,14 @@ def overview(request: HttpRequest) -> HttpResponse:
         "flag_window_days": FLAG_WINDOW_DAYS,
         "status_counts": _status_counts(user),
     }
-    template = "reviewapp/_overview_live.html" if request.htmx else "reviewapp/overview.html"
-    return render(request, template, context)
+    if request.htmx:
+        return render(request, "reviewapp/_overview_live.html", context)
+    reviews = RiskReview.objects.filter(
+        decision__draft_request__in=visible_drafts(DraftRequest.objects.all(), user)
+    )
+    context["screen_figures"] = screen_against_clinicians(reviews)
+    context["risk_levels"] = RiskLevel.choices
+    return render(request, "reviewapp/overview.html", context)
 
 
 @require_GET

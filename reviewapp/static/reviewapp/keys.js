@@ -46,6 +46,21 @@
     if (field) { field.focus(); }
   }
 
+  // "l" steps the risk verdict through its levels, routine -> elevated -> crisis -> routine.
+  function cycle(name) {
+    var radios = Array.prototype.slice.call(document.querySelectorAll('input[name="' + name + '"]'));
+    if (!radios.length) { return; }
+    var at = radios.findIndex(function (radio) { return radio.checked; });
+    var next = radios[(at + 1) % radios.length];
+    next.checked = true;
+    next.focus();
+  }
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-cycles]");
+    if (button) { event.preventDefault(); cycle(button.dataset.cycles); }
+  });
+
   function activate(element) {
     if (element.dataset.opens) {
       var dialog = document.getElementById(element.dataset.opens);
