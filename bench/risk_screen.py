@@ -3,8 +3,8 @@
     python bench/risk_screen.py     # markdown tables; needs the built model (make risk-model)
 
 Sets, none of them the training split:
-- the corpus's dev split (800 messages; the thresholds were chosen on it, scored by
-  models that had not seen its writers), and its test split (800; never used for a
+- the corpus's dev split (1,200 messages; the thresholds were chosen on it, scored by
+  models that had not seen its writers), and its test split (1,200; never used for a
   choice), both from ``reviewapp/risk/corpus``;
 - the older sets in ``tests/data`` (``risk_eval.jsonl``, ``risk_heldout.jsonl``),
   written before this screen, which earlier versions of the rules were tuned on.

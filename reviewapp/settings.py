@@ -106,6 +106,12 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The demo's SQLite: the worker's task threads write at once (two requests drafted
+    # in one batch store their candidates together). Each transaction takes the write
+    # lock when it begins and waits for it, instead of failing "database is locked"
+    # when a read inside it turns into a write.
+    DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # django-axes first: it refuses a locked-out username and IP before the password is checked.

@@ -599,6 +599,8 @@ RULES: tuple[Rule, ...] = (
     ),
     weak("acting_now", HERE_NOW, "on|at|by|top of|on top of|on the", HEIGHTS, gap=3),
     weak("acting_now", HEIGHTS, HERE_NOW, gap=3),
+    # Finnish puts the place after the verb, with no preposition ("oon katolla").
+    weak("acting_now", HERE_NOW, HEIGHTS, gap=2),
     crisis(
         "acting_now",
         INTEND_EN + "|" + INTEND_FI + "|could|should",
@@ -1111,7 +1113,7 @@ RULES: tuple[Rule, ...] = (
     ),
     elevated(
         "hopelessness",
-        "en",
+        "en|enkä",
         "jaksa|jaksais|kestä|pysty",
         "enää|tätä elämää|elää|tätä kaikkea",
         gap=3,

@@ -17,7 +17,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         def screen(text: str, lang: str | None) -> dict:
-            # The rules cover Finnish and English at once; lang is accepted for the contract.
+            # Rules and model cover Finnish and English at once; lang is accepted for the contract.
             # No time limit here: a batch tool wants the full screen of every line.
             result = screen_text(text)
             return {"level": result.level, "reasons": result.reasons}
