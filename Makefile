@@ -26,7 +26,7 @@ COMPOSE_PLUGIN := .cache/docker/cli-plugins/docker-compose
 # download); rebuilt when the corpus or the code that reads it changes.
 RISK_MODEL   := .cache/risk-model/meta.json
 RISK_SOURCES := $(wildcard reviewapp/risk/corpus/batches/*.jsonl) reviewapp/risk/corpus/splits.json \
-	reviewapp/risk/training.py reviewapp/risk/model.py reviewapp/risk/rules.py reviewapp/risk/screen.py
+	$(addprefix reviewapp/risk/,training.py model.py rules.py screen.py text.py levels.py)
 
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/countersign
 TEST_BROKER_URL   ?= redis://127.0.0.1:6379/15

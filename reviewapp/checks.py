@@ -56,13 +56,13 @@ def crisis_alerts_have_somewhere_to_go(app_configs, **kwargs):
 
 @register()
 def risk_model_built(app_configs, **kwargs):
-    """The screen's learned layer must be built from the corpus in this checkout: without
-    it every message fails safe to elevated; built from another corpus, it is not the
-    screen the figures describe."""
+    """The screen's learned layer must be built from the corpus and code in this checkout:
+    without it every message fails safe to at least elevated; built from others, it is
+    not the screen the figures describe."""
     import json
     from pathlib import Path
 
-    from reviewapp.risk.training import corpus_files, corpus_sha256
+    from reviewapp.risk.training import code_files, corpus_files, corpus_sha256
 
     meta = Path(settings.COUNTERSIGN["RISK_MODEL_DIR"]) / "meta.json"
     if not meta.exists():
@@ -72,12 +72,14 @@ def risk_model_built(app_configs, **kwargs):
                 id="countersign.E003",
             )
         ]
-    built_from = json.loads(meta.read_text(encoding="utf-8")).get("corpus_sha256")
-    if built_from != corpus_sha256(corpus_files()):
+    built = json.loads(meta.read_text(encoding="utf-8"))
+    if built.get("corpus_sha256") != corpus_sha256(corpus_files()) or built.get(
+        "code_sha256"
+    ) != corpus_sha256(code_files()):
         return [
             Warning(
-                "The risk model was built from another corpus than this checkout's: run "
-                "`python manage.py train_risk_model`.",
+                "The risk model was built from another corpus or screen code than this "
+                "checkout's: run `python manage.py train_risk_model`.",
                 id="countersign.W002",
             )
         ]

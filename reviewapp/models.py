@@ -153,12 +153,12 @@ class Conversation(models.Model):
     )
     # Only the hash is stored: the token itself is shown once, to the patient.
     token_hash = models.CharField(max_length=64, unique=True)
-    # The conversation's risk level, not one message's: raised by a screened
-    # message, the worker's second opinion or a clinician, and carried to every
-    # later message for RISK_CARRY_HOURS after ``risk_level_at``. A clinician's
-    # correction may lower it. Changed only by ``reviewapp.workflow``.
-    risk_level = models.CharField(max_length=10, default="none")
-    risk_level_at = models.DateTimeField(null=True, blank=True)
+    # The conversation carries the risk, not the message: when each level was last
+    # signalled (a screened message, the worker's second opinion, a reviewer). It is
+    # at the highest level signalled within RISK_CARRY_HOURS; a reviewer's verdict
+    # clears the levels above theirs. Changed only by ``reviewapp.workflow``.
+    crisis_signalled_at = models.DateTimeField(null=True, blank=True)
+    elevated_signalled_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
@@ -166,10 +166,19 @@ class Conversation(models.Model):
 
     def current_risk_level(self, now=None) -> str:
         """The level a new message or a release must honour now (the carry window applies)."""
-        if self.risk_level == "none" or self.risk_level_at is None:
-            return "none"
         carry = timedelta(hours=settings.COUNTERSIGN["RISK_CARRY_HOURS"])
-        return self.risk_level if self.risk_level_at > (now or timezone.now()) - carry else "none"
+        since = (now or timezone.now()) - carry
+        for level, signalled_at in (
+            ("crisis", self.crisis_signalled_at),
+            ("elevated", self.elevated_signalled_at),
+        ):
+            if signalled_at is not None and signalled_at > since:
+                return level
+        return "none"
+
+    @property
+    def risk_level(self) -> str:
+        return self.current_risk_level()
 
 
 class MessageQuerySet(models.QuerySet):
@@ -400,34 +409,25 @@ class DraftRequest(models.Model):
 
     def answered_messages(self) -> MessageQuerySet:
         """The patient's messages this request's reply answers: every one since the
-        conversation's last released reply, up to and including ``message``."""
+        conversation's last released reply, up to and including ``message``.
+
+        In order of their ids: a conversation's messages are written one at a time
+        under its lock, so ids follow arrival whatever the web hosts' clocks say.
+        """
         message = self.message
-        upto = Message.objects.filter(conversation_id=message.conversation_id).filter(
-            Q(created_at__lt=message.created_at)
-            | Q(created_at=message.created_at, id__lte=message.id)
-        )
-        last_reply = upto.filter(role=Message.Role.CLINICIAN).order_by("-created_at", "-id").first()
-        answered = upto.filter(role=Message.Role.PATIENT)
+        upto = Message.objects.filter(conversation_id=message.conversation_id, id__lte=message.id)
+        last_reply = upto.filter(role=Message.Role.CLINICIAN).order_by("-id").first()
+        answered = upto.filter(role=Message.Role.PATIENT).order_by("id")
         if last_reply is not None:
-            answered = answered.filter(
-                Q(created_at__gt=last_reply.created_at)
-                | Q(created_at=last_reply.created_at, id__gt=last_reply.id)
-            )
+            answered = answered.filter(id__gt=last_reply.id)
         return answered
 
     def newer_patient_message_exists(self) -> bool:
         """Whether the patient wrote after this request's message (its reply is out of date)."""
         message = self.message
-        return (
-            Message.objects.filter(
-                conversation_id=message.conversation_id, role=Message.Role.PATIENT
-            )
-            .filter(
-                Q(created_at__gt=message.created_at)
-                | Q(created_at=message.created_at, id__gt=message.id)
-            )
-            .exists()
-        )
+        return Message.objects.filter(
+            conversation_id=message.conversation_id, role=Message.Role.PATIENT, id__gt=message.id
+        ).exists()
 
     def is_claimed_by_other(self, user, now) -> bool:
         return (

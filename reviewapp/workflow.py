@@ -83,7 +83,10 @@ def _redraft_route(draft_request: DraftRequest) -> dict:
     version, or both of a blind comparison while it runs; the site's usual profile
     once it ended."""
     comparison = draft_request.comparison
-    if comparison is not None and not comparison.running:
+    if comparison is not None and (
+        not comparison.running or draft_request.risk_level == RiskLevel.CRISIS
+    ):
+        # An ended trial, or a crisis (never a trial): the site's usual version.
         return {"profile": site_profile(comparison.service_id), "comparison": None}
     return {"profile": draft_request.profile, "comparison": comparison}
 
@@ -136,6 +139,12 @@ def _lock_conversation(conversation_id) -> Conversation:
     return Conversation.objects.select_for_update(no_key=True).get(pk=conversation_id)
 
 
+def _conversation_id_of(request_id: int):
+    return DraftRequest.objects.values_list("message__conversation_id", flat=True).get(
+        pk=request_id
+    )
+
+
 def _open_reply_request(conversation: Conversation) -> DraftRequest | None:
     return (
         DraftRequest.objects.select_for_update(of=("self",))
@@ -150,16 +159,31 @@ def _open_reply_request(conversation: Conversation) -> DraftRequest | None:
     )
 
 
-def _conversation_level_set(conversation: Conversation, level: str, now) -> None:
-    conversation.risk_level, conversation.risk_level_at = level, now
-    conversation.save(update_fields=["risk_level", "risk_level_at"])
+# Where a conversation keeps the time each level was last signalled.
+_SIGNALLED_AT = {
+    RiskLevel.CRISIS: "crisis_signalled_at",
+    RiskLevel.ELEVATED: "elevated_signalled_at",
+}
 
 
-def _conversation_raise(conversation: Conversation, level: str, now) -> None:
-    """Raise the conversation to ``level`` (never lower); a new signal at its level
-    restarts the carry window."""
-    if level != RiskLevel.NONE and not higher(conversation.current_risk_level(now), level):
-        _conversation_level_set(conversation, level, now)
+def _conversation_signal(conversation: Conversation, level: str, now) -> None:
+    """Record a signal at ``level`` (a screened message, a second opinion, a raise):
+    the conversation carries it for RISK_CARRY_HOURS. Never lowers anything."""
+    field = _SIGNALLED_AT.get(level)
+    if field:
+        setattr(conversation, field, now)
+        conversation.save(update_fields=[field])
+
+
+def _conversation_verdict(conversation: Conversation, level: str, now) -> None:
+    """A reviewer's judgement of the conversation as it is now: at ``level`` from now
+    on, the levels above it cleared (their later messages carry the reviewer's level)."""
+    conversation.crisis_signalled_at = now if level == RiskLevel.CRISIS else None
+    if level == RiskLevel.ELEVATED:
+        conversation.elevated_signalled_at = now
+    elif level == RiskLevel.NONE:
+        conversation.elevated_signalled_at = None
+    conversation.save(update_fields=list(_SIGNALLED_AT.values()))
 
 
 def _answering_request(
@@ -244,7 +268,7 @@ def message_receive(*, conversation: Conversation, text: str, request=None) -> M
         draft_request = _answering_request(
             message=message, level=level, overtaken=_open_reply_request(conversation), now=now
         )
-        _conversation_raise(conversation, screen.level, now)
+        _conversation_signal(conversation, screen.level, now)
         audit_record(
             action="message.receive",
             actor_kind="patient",
@@ -266,15 +290,19 @@ def _crisis_alert_create(draft_request: DraftRequest) -> None:
     transaction.on_commit(lambda: enqueue_crisis_alert(alert.pk))
 
 
-def _conversation_level_raise(conversation: Conversation, level: str, now) -> list[int]:
-    """Raise a locked conversation and its open reply request to ``level``.
+def _conversation_level_raise(
+    conversation: Conversation, level: str, now, *, alert: bool = False
+) -> list[int]:
+    """Signal ``level`` on a locked conversation and raise its open reply request to it.
 
-    The request moves up the queue (and up the drafting lanes, if still
-    queued: the copy published at the higher priority is taken first, and the
-    other then finds nothing to do); a crisis alerts the on-call clinician at
-    once. Returns the ids of the requests raised.
+    The request moves up the queue (and up the drafting lanes, if still queued:
+    the copy published at the higher priority is taken first, and the other then
+    finds nothing to do). A crisis is never a trial: a request not yet drafted
+    leaves its blind comparison for the site's usual profile. A raise to crisis,
+    or ``alert`` (a screen found crisis in a message's own text), alerts on-call
+    at once. Returns the ids of the requests raised.
     """
-    _conversation_raise(conversation, level, now)
+    _conversation_signal(conversation, level, now)
     raised = []
     for draft in (
         DraftRequest.objects.select_for_update(of=("self",))
@@ -285,16 +313,20 @@ def _conversation_level_raise(conversation: Conversation, level: str, now) -> li
         )
         .select_related("profile")
     ):
-        if not higher(level, draft.risk_level):
-            continue
-        draft.risk_level = level
-        draft.version += 1
-        draft.save(update_fields=["risk_level", "version", "updated_at"])
-        raised.append(draft.pk)
-        if draft.status == Status.QUEUED:
-            _enqueue_after_commit(draft)
+        if higher(level, draft.risk_level):
+            draft.risk_level = level
+            if level == RiskLevel.CRISIS and draft.comparison_id and not draft.candidates.exists():
+                draft.comparison, draft.profile = None, site_profile(conversation.service_id)
+            draft.version += 1
+            draft.save(
+                update_fields=["risk_level", "comparison", "profile", "version", "updated_at"]
+            )
+            raised.append(draft.pk)
+            if draft.status == Status.QUEUED:
+                _enqueue_after_commit(draft)
         if (
             level == RiskLevel.CRISIS
+            and (alert or draft.pk in raised)
             and not CrisisAlert.objects.filter(draft_request=draft).exists()
         ):
             _crisis_alert_create(draft)
@@ -317,12 +349,13 @@ def _message_level_raise(
         now = timezone.now()
         conversation = _lock_conversation(conversation_id)
         message = Message.objects.select_for_update(no_key=True).get(pk=message_id)
+        # A screen finding crisis in the message's own text pages on-call, even where
+        # the message already carried crisis from earlier in the conversation.
+        newly_crisis = level == RiskLevel.CRISIS and screened_level(message.risk_reasons) != level
         kept = [r for r in message.risk_reasons if r["rule"] not in replacing]
         message.risk_reasons = [*kept, *reasons]
-        raised: list[int] = []
-        if higher(level, message.risk_level):
-            message.risk_level = level
-            raised = _conversation_level_raise(conversation, level, now)
+        message.risk_level = highest([message.risk_level, level])
+        raised = _conversation_level_raise(conversation, level, now, alert=newly_crisis)
         message.save(update_fields=["risk_level", "risk_reasons"])
         audit_record(
             action=action,
@@ -335,6 +368,10 @@ def _message_level_raise(
     return message.risk_level
 
 
+# Reasons that say the screen on arrival fell back to elevated: the worker screens again.
+FELL_BACK_RULES = frozenset({"screening_timeout", "screening_error", "learned_model_unavailable"})
+
+
 def message_rescreen(*, message_id: int) -> str:
     """Screen again, without a time limit, a message whose screen fell back to elevated.
 
@@ -342,7 +379,7 @@ def message_rescreen(*, message_id: int) -> str:
     never leaves a crisis message handled as merely elevated for long.
     """
     message = Message.objects.only("risk_reasons", "text", "risk_level").get(pk=message_id)
-    fell_back = {r["rule"] for r in message.risk_reasons} & {"screening_timeout", "screening_error"}
+    fell_back = {r["rule"] for r in message.risk_reasons} & FELL_BACK_RULES
     if not fell_back:
         return message.risk_level
     screen = screen_text(message.text)
@@ -680,12 +717,9 @@ def risk_level_raise(
     resources and a second clinician's sign-off. Returns the request's version.
     """
     require_reviewer(user)
-    conversation_id = DraftRequest.objects.values_list("message__conversation_id", flat=True).get(
-        pk=request_id
-    )
     with transaction.atomic():
         now = timezone.now()
-        conversation = _lock_conversation(conversation_id)
+        conversation = _lock_conversation(_conversation_id_of(request_id))
         draft_request = _lock_for_decision(
             request_id=request_id, user=user, expected_version=expected_version, now=now
         )
@@ -767,11 +801,7 @@ def draft_request_decide(
     now = timezone.now()
     try:
         with transaction.atomic():
-            conversation = _lock_conversation(
-                DraftRequest.objects.values_list("message__conversation_id", flat=True).get(
-                    pk=request_id
-                )
-            )
+            conversation = _lock_conversation(_conversation_id_of(request_id))
             draft_request = _lock_for_decision(
                 request_id=request_id, user=user, expected_version=expected_version, now=now
             )
@@ -845,10 +875,9 @@ def draft_request_decide(
                 )
             else:
                 reply_release(decision=decision, request=request)
-            if higher(conversation.current_risk_level(now), verdict):
-                # The reviewer judged the conversation lower than it stands: its
-                # later messages carry their level, not the screen's.
-                _conversation_level_set(conversation, verdict, now)
+            # The reviewer judged the conversation as it is now: its later messages
+            # carry their level (higher, the same, or lower than the screen's).
+            _conversation_verdict(conversation, verdict, now)
     except IntegrityError:
         # The one-to-one on Decision caught a racer the row lock did not (SQLite).
         raise Conflict(_("This request was already decided.")) from None
@@ -920,6 +949,7 @@ def draft_request_return(
     require_reviewer(user)
     note = optional_note(note)
     with transaction.atomic():
+        _lock_conversation(_conversation_id_of(request_id))  # as regenerate does
         draft_request, decision = _lock_awaiting_signoff(
             request_id=request_id, user=user, expected_version=expected_version
         )
@@ -960,6 +990,9 @@ def draft_request_regenerate(
     steering_note = optional_note(steering_note)
     now = timezone.now()
     with transaction.atomic():
+        # The conversation first: a patient message arriving meanwhile must see
+        # the fresh request (and overtake it), never the closed one.
+        _lock_conversation(_conversation_id_of(request_id))
         draft_request = _lock_for_decision(
             request_id=request_id, user=user, expected_version=expected_version, now=now
         )
@@ -999,7 +1032,7 @@ def _close(draft_request: DraftRequest, status: str) -> None:
 def _require_current(draft_request: DraftRequest) -> None:
     """A reply answers the conversation as it is now: refuse one that would not."""
     conversation = draft_request.message.conversation
-    conversation.refresh_from_db(fields=["risk_level", "risk_level_at"])
+    conversation.refresh_from_db(fields=["crisis_signalled_at", "elevated_signalled_at"])
     if higher(conversation.current_risk_level(), draft_request.risk_level):
         raise ReleaseRefused(
             _("The conversation was raised to %(level)s since; this reply must follow that level.")

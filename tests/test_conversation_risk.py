@@ -97,7 +97,7 @@ def test_the_release_path_itself_checks_the_conversation_as_it_is_now(alice):
         workflow.reply_release(decision=decision)
     Message.objects.filter(text="hello?").delete()
     Conversation.objects.filter(pk=draft.message.conversation_id).update(
-        risk_level="crisis", risk_level_at=draft.created_at
+        crisis_signalled_at=draft.created_at
     )
     with pytest.raises(workflow.ReleaseRefused, match="raised to Crisis"):
         workflow.reply_release(decision=decision)
@@ -205,3 +205,32 @@ def test_a_message_and_a_decision_racing_on_one_conversation_never_deadlock(alic
     else:
         assert isinstance(results["decide"], workflow.WorkflowError)
         assert open_requests[0].supersedes_id == draft.pk
+
+
+def test_a_lower_signal_outlives_a_higher_one_in_the_carry_window(settings):
+    """Crisis at t0, elevated at t0+23h: at t0+25h the conversation is still elevated."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    conversation, _ = workflow.conversation_start()
+    now = timezone.now()
+    Conversation.objects.filter(pk=conversation.pk).update(
+        crisis_signalled_at=now - timedelta(hours=25),
+        elevated_signalled_at=now - timedelta(hours=2),
+    )
+    conversation.refresh_from_db()
+    assert conversation.current_risk_level(now) == "elevated"
+    assert conversation.current_risk_level(now - timedelta(hours=3)) == "crisis"
+
+
+def test_regenerating_and_a_new_message_leave_one_open_request(alice, tiny_profile):
+    """Regenerate locks the conversation first, as a new message does: the message then
+    overtakes the fresh request instead of opening a second one beside it."""
+    draft = ready_request(["A reply."])
+    conversation = draft.message.conversation
+    workflow.draft_request_claim(request_id=draft.pk, user=alice)
+    fresh = workflow.draft_request_regenerate(request_id=draft.pk, user=alice)
+    patient_message("hello?", conversation=conversation)
+    (open_request,) = _open_requests(conversation)
+    assert open_request.supersedes_id == fresh.pk

@@ -199,6 +199,7 @@ def test_it_accepts_and_later_drafts_messages_written_while_the_broker_fails(
     never answered), a patient's POST still answers 201 within seconds, the message
     and its draft request are stored, and once the broker is back and the sweeper
     has run, each is drafted exactly once."""
+
     def new_conversation():
         return client.post("/api/v1/conversations", content_type="application/json").json()
 

@@ -186,3 +186,23 @@ def test_the_export_writes_the_verdicts_de_identified(alice, tmp_path):
     assert "Matti" not in row["text"] and "Virtanen" not in row["text"] and "[NAME" in row["text"]
     assert manifest["counts"]["level.elevated"] == 1
     assert "risk screen" in (tmp_path / "risk" / "README.md").read_text()
+
+
+def test_confirming_a_level_sets_the_conversation_to_it(alice, bob):
+    """A reviewer who lowered a conversation is not the last word: the next reviewer's
+    confirmed crisis raises it again, for its later messages and the patient's notice."""
+    message = patient_message("I'm going to kill myself tonight.")
+    conversation = message.conversation
+    draft = ready_request(["Rest well."], message=message)
+    workflow.draft_request_decide(
+        request_id=draft.pk, user=alice, action="reject", reasons=["safety"], risk_level="none"
+    )
+    assert Conversation.objects.get(pk=conversation.pk).current_risk_level() == "none"
+    retry = DraftRequest.objects.open().get(message=message)
+    assert retry.risk_level == "crisis"  # this message's reply keeps the crisis safeguards
+    workflow.generation_start(request_id=retry.pk, task_id="t-retry")
+    from tests.factories import candidate
+
+    workflow.candidates_store(request_id=retry.pk, candidates=[candidate(WITH_RESOURCES)])
+    _approve(retry, bob)  # confirms crisis, as screened
+    assert Conversation.objects.get(pk=conversation.pk).current_risk_level() == "crisis"

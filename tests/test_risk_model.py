@@ -83,11 +83,14 @@ def test_the_system_check_names_a_missing_or_stale_model(settings, tmp_path):
     assert corpus_files()[-1].name == "splits.json"
 
 
-def test_without_its_model_the_screen_fails_safe_to_elevated(settings, tmp_path, caplog):
+def test_without_its_model_the_screen_fails_safe_and_keeps_the_rules(settings, tmp_path, caplog):
     settings.COUNTERSIGN = {**settings.COUNTERSIGN, "RISK_MODEL_DIR": str(tmp_path / "none")}
-    result = risk_screen("Work was long today.")
-    assert result.level == "elevated" and result.rule_names() == ["screening_error"]
+    routine = risk_screen("Work was long today.")
+    assert routine.level == "elevated" and routine.rule_names() == ["learned_model_unavailable"]
     assert "train_risk_model" in caplog.text
+    # What the rules name stays: a crisis is not lowered to elevated by a missing model.
+    crisis = risk_screen("I'm going to kill myself tonight.")
+    assert crisis.level == "crisis" and "intent" in crisis.rule_names()
 
 
 def test_the_model_reads_windows_so_a_buried_sentence_counts():

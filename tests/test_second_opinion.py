@@ -94,6 +94,61 @@ def test_a_classifiers_raise_is_recorded_audited_and_alerts_on_call(
 
 
 @pytest.mark.django_db
+def test_a_crisis_found_in_a_carried_messages_own_text_pages_on_call(
+    settings, classifiers, tiny_profile, alice, bob
+):
+    """A follow-up that only carried crisis from an answered message: the second
+    opinion finding crisis in its own text alerts on-call for the request answering it."""
+    from reviewapp import workflow
+    from tests.factories import ready_request
+
+    first = ready_request(
+        ["Call 988 now, or 911 if you are in danger."],
+        message=patient_message("I'm going to kill myself tonight."),
+    )
+    workflow.draft_request_decide(
+        request_id=first.pk, user=alice, action="approve", candidate_id=first.candidates.get().pk
+    )
+    workflow.draft_request_sign_off(request_id=first.pk, user=bob)
+    follow_up = patient_message("whatever", conversation=first.message.conversation)
+    draft = DraftRequest.objects.get(message=follow_up)
+    assert draft.risk_level == "crisis" and not CrisisAlert.objects.filter(draft_request=draft)
+    _configure(
+        settings,
+        RISK_SECOND_OPINION="classifier",
+        RISK_SECOND_OPINION_MODEL=str(classifiers["crisis"]),
+    )
+    assert second_opinion(draft, profile_spec(tiny_profile)) == "crisis"
+    assert CrisisAlert.objects.filter(draft_request=draft).exists()
+
+
+@pytest.mark.django_db
+def test_a_raise_to_crisis_takes_a_request_out_of_a_blind_comparison(sam, tiny_profile):
+    from reviewapp import workflow
+    from reviewapp.models import Comparison, ModelProfile, Service, default_service_id
+
+    other = ModelProfile.objects.create(
+        name="tiny-llama-lora", version=2, label="v2", base_model=tiny_profile.base_model
+    )
+    Comparison.objects.create(
+        service=Service.objects.get(pk=default_service_id()),
+        profile_a=tiny_profile,
+        profile_b=other,
+        share=1.0,
+        started_by=sam,
+    )
+    message = patient_message("Work was long today.")
+    draft = DraftRequest.objects.get(message=message)
+    assert draft.comparison_id is not None
+    workflow.message_second_opinion(
+        message_id=message.pk, level="crisis", reason="test: crisis 0.99", screener="test"
+    )
+    draft.refresh_from_db()
+    assert draft.risk_level == "crisis" and draft.comparison is None
+    assert draft.profile == tiny_profile
+
+
+@pytest.mark.django_db
 def test_it_never_lowers_a_level(settings, classifiers, tiny_profile):
     _configure(
         settings,

@@ -65,7 +65,9 @@ class ClassifierScreener:
     def __init__(self, path: str) -> None:
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-        self.tokenizer = AutoTokenizer.from_pretrained(path)
+        # The newest message is last and most often the one that matters: a long
+        # conversation is cut from its start, never its end.
+        self.tokenizer = AutoTokenizer.from_pretrained(path, truncation_side="left")
         self.model = AutoModelForSequenceClassification.from_pretrained(path)
         self.device = "cuda" if torch.cuda.is_available() else "cpu"
         self.model.to(self.device).eval()

@@ -17,7 +17,7 @@ from django.conf import settings
 from reviewapp import workflow
 from reviewapp.models import DraftRequest
 from reviewapp.observability.events import failure
-from reviewapp.risk.levels import higher
+from reviewapp.risk.levels import higher, highest, screened_level
 from worker.spec import ProfileSpec
 
 logger = logging.getLogger(__name__)
@@ -34,7 +34,8 @@ def _opinion(kind: str, text: str, spec: ProfileSpec):
 
 
 def second_opinion(draft_request: DraftRequest, spec: ProfileSpec) -> str | None:
-    """Ask the site's second screener about ``draft_request``; the level it raised to, if any."""
+    """Ask the site's second screener about ``draft_request``; the level it found above
+    the screens' own verdict on the messages, if any (recorded, and raised to)."""
     kind = settings.COUNTERSIGN["RISK_SECOND_OPINION"]
     if not kind:
         return None
@@ -48,13 +49,24 @@ def second_opinion(draft_request: DraftRequest, spec: ProfileSpec) -> str | None
         failure("second_opinion")
         return None
     level = opinion.level(threshold)
-    draft_request.refresh_from_db(fields=["risk_level"])
-    if not higher(level, draft_request.risk_level):
-        return None
-    workflow.message_second_opinion(
-        message_id=draft_request.message_id,
-        level=level,
-        reason=opinion.reason(kind, threshold),
-        screener=kind,
+    # Compared with what the screens said of these messages' own text, not with a
+    # level carried from earlier: a crisis found in them pages on-call even where
+    # the request already carries crisis.
+    screened = highest(
+        screened_level(reasons)
+        for reasons in draft_request.answered_messages().values_list("risk_reasons", flat=True)
     )
+    if not higher(level, screened):
+        return None
+    try:
+        workflow.message_second_opinion(
+            message_id=draft_request.message_id,
+            level=level,
+            reason=opinion.reason(kind, threshold),
+            screener=kind,
+        )
+    except Exception as exc:  # noqa: BLE001 - the draft goes on; the failure is counted
+        logger.error("recording the risk second opinion failed: %s", type(exc).__name__)
+        failure("second_opinion")
+        return None
     return level

@@ -44,9 +44,12 @@ def generate_candidates(self, request_id: int) -> str:
     if draft_request is None:
         return "skipped"
     workflow.message_rescreen(message_id=draft_request.message_id)
-    if draft_request.purpose == draft_request.Purpose.REPLY:
-        # Before drafting: a raise to crisis alerts on-call now, not after the draft.
-        second_opinion(draft_request, profile_spec(draft_request.profile))
+    if draft_request.purpose == draft_request.Purpose.REPLY and second_opinion(
+        draft_request, profile_spec(draft_request.profile)
+    ):
+        # Raised before drafting (a crisis alerts on-call now, not after the draft):
+        # a crisis is drafted by the site's usual version, not a trial.
+        draft_request.refresh_from_db(fields=["risk_level", "profile", "comparison"])
     try:
         # Imported here: the engine pulls in torch, which the web process and
         # the prefork parent never need.

@@ -61,7 +61,7 @@ def post_message(request: HttpRequest, conversation_id: UUID, payload: MessageIn
     message = workflow.message_receive(
         conversation=conversation, text=payload.text, request=request
     )
-    conversation.refresh_from_db(fields=["risk_level", "risk_level_at"])
+    conversation.refresh_from_db(fields=["crisis_signalled_at", "elevated_signalled_at"])
     message.crisis_support = crisis_support_for(conversation)
     return 201, message
 

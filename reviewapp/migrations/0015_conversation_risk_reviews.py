@@ -5,27 +5,20 @@ import django.utils.timezone
 from django.db import migrations, models
 
 
-RANK = {"none": 0, "elevated": 1, "crisis": 2}
-
-
-def conversation_levels_from_messages(apps, schema_editor):
-    """Each conversation starts at the highest level its patient messages were screened at,
-    as of the latest such message (the carry window then runs from there, as before)."""
+def conversation_signals_from_messages(apps, schema_editor):
+    """Each conversation's last crisis and last elevated patient message start its
+    signals (the carry window then runs from there, as it did from the messages)."""
     Message = apps.get_model("reviewapp", "Message")
     Conversation = apps.get_model("reviewapp", "Conversation")
-    latest: dict = {}
-    risky = (
-        Message.objects.filter(role="patient")
-        .exclude(risk_level="none")
-        .order_by("created_at")
-        .values_list("conversation_id", "risk_level", "created_at")
-    )
-    for conversation_id, level, at in risky.iterator():
-        known = latest.get(conversation_id)
-        if known is None or RANK[level] >= RANK[known[0]]:
-            latest[conversation_id] = (level, at)
-    for conversation_id, (level, at) in latest.items():
-        Conversation.objects.filter(pk=conversation_id).update(risk_level=level, risk_level_at=at)
+    for level, field in (("crisis", "crisis_signalled_at"), ("elevated", "elevated_signalled_at")):
+        latest = (
+            Message.objects.filter(role="patient", risk_level=level)
+            .order_by()  # no default ordering in the GROUP BY
+            .values("conversation_id")
+            .annotate(at=models.Max("created_at"))
+        )
+        for row in latest.iterator():
+            Conversation.objects.filter(pk=row["conversation_id"]).update(**{field: row["at"]})
 
 
 class Migration(migrations.Migration):
@@ -37,12 +30,12 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddField(
             model_name='conversation',
-            name='risk_level',
-            field=models.CharField(default='none', max_length=10),
+            name='crisis_signalled_at',
+            field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
             model_name='conversation',
-            name='risk_level_at',
+            name='elevated_signalled_at',
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
@@ -71,5 +64,5 @@ class Migration(migrations.Migration):
                 ('last_message', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='reviewapp.message')),
             ],
         ),
-        migrations.RunPython(conversation_levels_from_messages, migrations.RunPython.noop),
+        migrations.RunPython(conversation_signals_from_messages, migrations.RunPython.noop),
     ]

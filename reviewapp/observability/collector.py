@@ -29,6 +29,7 @@ from reviewapp.models import DraftRequest, ModelProfile, RiskLevel
 from reviewapp.observability.definitions import FAILURE_KINDS, FAILURES, RECORDED, Recorded
 from reviewapp.observability.store import bucket_key, redis_client, stored_values
 from reviewapp.observability.workers import latest_heartbeats, queue_consumers
+from worker.dispatch import annotation_queue
 
 Status = DraftRequest.Status
 # The requests still waiting for a reply, by the stage they wait in.
@@ -87,7 +88,9 @@ def broker_queues() -> list:
         "Tasks published to a Celery queue and not yet taken by a worker.",
         labels=["queue"],
     )
-    queues = set(ModelProfile.objects.values_list("queue", flat=True)) | {MAINTENANCE_QUEUE}
+    drafting = set(ModelProfile.objects.values_list("queue", flat=True))
+    # Each drafting queue's annotation batches wait in a queue of their own.
+    queues = drafting | {annotation_queue(q) for q in drafting} | {MAINTENANCE_QUEUE}
     client = redis_client(settings.CELERY_BROKER_URL, timeout=1)
     try:
         for queue in sorted(queues):

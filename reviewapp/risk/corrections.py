@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from reviewapp.deid import Pseudonyms, deidentify
 from reviewapp.models import Message, RiskReview
@@ -69,25 +69,21 @@ def reviews_teaching(reviews: QuerySet | None = None) -> QuerySet:
 
 
 def _answered_texts(review: RiskReview) -> list[str]:
-    first, last = review.first_message, review.last_message
     return list(
-        Message.objects.filter(conversation_id=review.conversation_id, role=Message.Role.PATIENT)
-        .filter(
-            Q(created_at__gt=first.created_at) | Q(created_at=first.created_at, id__gte=first.id)
+        Message.objects.filter(
+            conversation_id=review.conversation_id,
+            role=Message.Role.PATIENT,
+            id__gte=review.first_message_id,
+            id__lte=review.last_message_id,
         )
-        .filter(Q(created_at__lt=last.created_at) | Q(created_at=last.created_at, id__lte=last.id))
-        .order_by("created_at", "id")
+        .order_by("id")
         .values_list("text", flat=True)
     )
 
 
 def labelled_texts(reviews: QuerySet | None = None) -> Iterator[LabelledText]:
     """The teaching verdicts as de-identified labelled texts, conversation by conversation."""
-    ordered = (
-        reviews_teaching(reviews)
-        .select_related("first_message", "last_message")
-        .order_by("conversation_id", "created_at", "id")
-    )
+    ordered = reviews_teaching(reviews).order_by("conversation_id", "created_at", "id")
     pseudonyms, current = Pseudonyms(), None
     for review in ordered.iterator(chunk_size=500):
         if review.conversation_id != current:

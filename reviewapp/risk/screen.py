@@ -377,10 +377,29 @@ def learned_screen(text: str) -> RiskScreen:
 
 
 def screen_text(text: str) -> RiskScreen:
-    """Rules and learned layer together: either can raise the level."""
-    rules, learned = rules_screen(text), learned_screen(text)
+    """Rules and learned layer together: either can raise the level.
+
+    Without its learned layer (no model built, or a fault in it) the screen keeps
+    what the rules found and answers at least elevated, saying why: a crisis the
+    rules name stays a crisis.
+    """
+    rules = rules_screen(text)
+    try:
+        learned = learned_screen(text)
+    except RiskModelUnavailable:
+        logger.error("risk screening has no learned model: run manage.py train_risk_model")
+        learned = _learned_unavailable()
+    except Exception as exc:  # noqa: BLE001 - the rules' verdict must survive
+        # The type only: an exception's message may quote the patient.
+        logger.error("risk screening's learned layer failed: %s", type(exc).__name__)
+        learned = _learned_unavailable()
     reasons = rules.reasons + learned.reasons
     return RiskScreen(level=highest([rules.level, learned.level]), reasons=reasons)
+
+
+def _learned_unavailable() -> RiskScreen:
+    reason = {"rule": "learned_model_unavailable", "level": ELEVATED, "phrase": ""}
+    return RiskScreen(level=ELEVATED, reasons=[reason])
 
 
 def text_between(text: str, first: Token, last: Token) -> str:
@@ -403,9 +422,6 @@ def risk_screen(text: str, *, timeout_seconds: float | None = None) -> RiskScree
     except FutureTimeout:
         future.cancel()  # if still waiting for a thread; the worker re-screens it anyway
         reason = "screening_timeout"
-    except RiskModelUnavailable:
-        logger.error("risk screening has no learned model: run manage.py train_risk_model")
-        reason = "screening_error"
     except Exception as exc:  # noqa: BLE001 - any failure must still give a level
         # The type only: an exception's message may quote the patient.
         logger.error("risk screening failed: %s", type(exc).__name__)

@@ -76,6 +76,15 @@ def corpus_files(root: Path = CORPUS) -> list[Path]:
     return sorted((root / "batches").glob("*.jsonl")) + [root / "splits.json"]
 
 
+# The code whose change changes the artefact: the features, the training, and the
+# rules (the thresholds are chosen for rules and model together).
+SCREEN_CODE = ("training.py", "model.py", "rules.py", "screen.py", "text.py", "levels.py")
+
+
+def code_files() -> list[Path]:
+    return [Path(__file__).resolve().parent / name for name in SCREEN_CODE]
+
+
 def corpus_examples(root: Path = CORPUS) -> list[Example]:
     """Every labelled message, with the split its construction batch belongs to."""
     splits = json.loads((root / "splits.json").read_text(encoding="utf-8"))["batches"]
@@ -346,7 +355,7 @@ def build(
     log(f"corpus: {len(examples)} messages; choosing thresholds across writers on dev")
     across = cross_writer_scores(corpus_train, by_split["dev"], rule_level.__getitem__)
     thresholds = choose_thresholds(across)
-    train = corpus_train + list(extra_train)
+    train = corpus_train + _without_overlap(list(extra_train), by_split["dev"] + by_split["test"])
     train = train + variants(train, random.Random(SEED))
     log(f"thresholds {thresholds}; training on {len(train)} (with variants)")
     fitted = fit(train, C)
@@ -371,6 +380,7 @@ def build(
         },
         "seed": SEED,
         "corpus_sha256": corpus_sha256(corpus_files(root)),
+        "code_sha256": corpus_sha256(code_files()),
         "corpus": {
             split: dict(Counter(f"{e.lang}/{e.level}" for e in by_split[split]))
             for split in ("train", "dev", "test")
