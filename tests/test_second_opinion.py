@@ -56,6 +56,10 @@ def _configure(settings, **values):
     settings.COUNTERSIGN = {**settings.COUNTERSIGN, **values}
 
 
+def _use_classifier(settings, path) -> None:
+    _configure(settings, RISK_SECOND_OPINION="classifier", RISK_SECOND_OPINION_MODEL=str(path))
+
+
 def test_an_opinion_turns_into_a_level_with_the_sites_threshold():
     opinion = Opinion({"none": 0.3, "elevated": 0.3, "crisis": 0.4})
     assert opinion.level(0.35) == "crisis"
@@ -73,11 +77,7 @@ def test_a_classifier_must_name_the_levels(classifiers):
 def test_a_classifiers_raise_is_recorded_audited_and_alerts_on_call(
     settings, classifiers, tiny_profile
 ):
-    _configure(
-        settings,
-        RISK_SECOND_OPINION="classifier",
-        RISK_SECOND_OPINION_MODEL=str(classifiers["crisis"]),
-    )
+    _use_classifier(settings, classifiers["crisis"])
     message = patient_message("Work was long today.")
     draft = DraftRequest.objects.get(message=message)
     assert draft.risk_level == "none"
@@ -113,11 +113,7 @@ def test_a_crisis_found_in_a_carried_messages_own_text_pages_on_call(
     follow_up = patient_message("whatever", conversation=first.message.conversation)
     draft = DraftRequest.objects.get(message=follow_up)
     assert draft.risk_level == "crisis" and not CrisisAlert.objects.filter(draft_request=draft)
-    _configure(
-        settings,
-        RISK_SECOND_OPINION="classifier",
-        RISK_SECOND_OPINION_MODEL=str(classifiers["crisis"]),
-    )
+    _use_classifier(settings, classifiers["crisis"])
     assert second_opinion(draft, profile_spec(tiny_profile)) == "crisis"
     assert CrisisAlert.objects.filter(draft_request=draft).exists()
 
@@ -150,11 +146,7 @@ def test_a_raise_to_crisis_takes_a_request_out_of_a_blind_comparison(sam, tiny_p
 
 @pytest.mark.django_db
 def test_it_never_lowers_a_level(settings, classifiers, tiny_profile):
-    _configure(
-        settings,
-        RISK_SECOND_OPINION="classifier",
-        RISK_SECOND_OPINION_MODEL=str(classifiers["none"]),
-    )
+    _use_classifier(settings, classifiers["none"])
     message = patient_message("I'm going to kill myself tonight.")
     draft = DraftRequest.objects.get(message=message)
     assert second_opinion(draft, profile_spec(tiny_profile)) is None
@@ -196,11 +188,7 @@ def test_the_rubric_asks_the_drafting_model_and_reads_its_answer(settings, tiny_
 def test_the_worker_asks_before_drafting(settings, classifiers, tiny_profile, celery_worker):
     from tests.test_full_loop import wait_for
 
-    _configure(
-        settings,
-        RISK_SECOND_OPINION="classifier",
-        RISK_SECOND_OPINION_MODEL=str(classifiers["crisis"]),
-    )
+    _use_classifier(settings, classifiers["crisis"])
     message = patient_message("Work was long today.")
     draft = DraftRequest.objects.get(message=message)
     wait_for(
