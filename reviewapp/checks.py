@@ -62,7 +62,7 @@ def risk_model_built(app_configs, **kwargs):
     import json
     from pathlib import Path
 
-    from reviewapp.risk.training import code_files, corpus_files, corpus_sha256
+    from reviewapp.risk.training import code_files, corpus_files, files_sha256
 
     meta = Path(settings.COUNTERSIGN["RISK_MODEL_DIR"]) / "meta.json"
     if not meta.exists():
@@ -73,9 +73,9 @@ def risk_model_built(app_configs, **kwargs):
             )
         ]
     built = json.loads(meta.read_text(encoding="utf-8"))
-    if built.get("corpus_sha256") != corpus_sha256(corpus_files()) or built.get(
+    if built.get("corpus_sha256") != files_sha256(corpus_files()) or built.get(
         "code_sha256"
-    ) != corpus_sha256(code_files()):
+    ) != files_sha256(code_files()):
         return [
             Warning(
                 "The risk model was built from another corpus or screen code than this "

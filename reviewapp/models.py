@@ -164,10 +164,15 @@ class Conversation(models.Model):
     def __str__(self) -> str:
         return self.pseudonym
 
+    @staticmethod
+    def risk_carried_since(now=None):
+        """The start of the window in which a signal still counts (RISK_CARRY_HOURS)."""
+        carry = timedelta(hours=settings.COUNTERSIGN["RISK_CARRY_HOURS"])
+        return (now or timezone.now()) - carry
+
     def current_risk_level(self, now=None) -> str:
         """The level a new message or a release must honour now (the carry window applies)."""
-        carry = timedelta(hours=settings.COUNTERSIGN["RISK_CARRY_HOURS"])
-        since = (now or timezone.now()) - carry
+        since = self.risk_carried_since(now)
         for level, signalled_at in (
             ("crisis", self.crisis_signalled_at),
             ("elevated", self.elevated_signalled_at),

@@ -49,7 +49,7 @@ from reviewapp.risk.levels import (
     screened_level,
 )
 from reviewapp.risk.protocol import resources_for, resources_missing
-from reviewapp.risk.screen import risk_screen, screen_text
+from reviewapp.risk.screen import FELL_BACK_RULES, risk_screen, screen_text
 from reviewapp.routing import route_new_request, site_profile
 from reviewapp.tokens import hash_secret, new_secret
 from worker.dispatch import enqueue_crisis_alert, enqueue_generation
@@ -366,10 +366,6 @@ def _message_level_raise(
             **details,
         )
     return message.risk_level
-
-
-# Reasons that say the screen on arrival fell back to elevated: the worker screens again.
-FELL_BACK_RULES = frozenset({"screening_timeout", "screening_error", "learned_model_unavailable"})
 
 
 def message_rescreen(*, message_id: int) -> str:
@@ -698,14 +694,6 @@ def _lock_for_decision(*, request_id: int, user, expected_version: int | None, n
     return draft_request
 
 
-def _risk_verdict(level: str | None, draft_request: DraftRequest) -> str:
-    if level in (None, ""):
-        return draft_request.risk_level  # no answer confirms the level as screened
-    if level not in LEVEL_RANK:
-        raise InvalidInput(_("Unknown risk level."))
-    return level
-
-
 def risk_level_raise(
     *, request_id: int, user, level: str, expected_version: int | None = None, request=None
 ) -> int:
@@ -787,8 +775,10 @@ def draft_request_decide(
     """
     require_reviewer(user)
     reasons, note, scores = verdict_extras(action=action, reasons=reasons, note=note, rubric=rubric)
-    as_screened = DraftRequest.objects.values_list("risk_level", flat=True).get(pk=request_id)
-    if risk_level not in (None, "") and risk_level not in LEVEL_RANK:
+    as_screened, conversation_id = DraftRequest.objects.values_list(
+        "risk_level", "message__conversation_id"
+    ).get(pk=request_id)
+    if risk_level and risk_level not in LEVEL_RANK:
         raise InvalidInput(_("Unknown risk level."))
     if risk_level and higher(risk_level, as_screened):
         expected_version = risk_level_raise(
@@ -801,11 +791,12 @@ def draft_request_decide(
     now = timezone.now()
     try:
         with transaction.atomic():
-            conversation = _lock_conversation(_conversation_id_of(request_id))
+            conversation = _lock_conversation(conversation_id)
             draft_request = _lock_for_decision(
                 request_id=request_id, user=user, expected_version=expected_version, now=now
             )
-            verdict = _risk_verdict(risk_level, draft_request)
+            # No answer confirms the level as screened.
+            verdict = risk_level or draft_request.risk_level
             final_text, candidate = _decision_text_and_candidate(
                 draft_request, action=action, candidate_id=candidate_id, text=text
             )

@@ -10,6 +10,9 @@ from worker.celery import CRISIS_ALERT_TASK, EXPORT_TASK, GENERATE_TASK, app
 logger = logging.getLogger(__name__)
 
 
+# Where the sweeper, crisis alerts and exports go (every deployment runs a worker on it).
+MAINTENANCE_QUEUE = "maintenance"
+
 # Drafting lanes. Redis pops a queue's priority 0 first (kombu keeps one list per
 # step of priority_steps 0, 3, 6, 9, and BRPOPs them in that order across every
 # queue a worker consumes), so a crisis is drafted before the routine backlog on
@@ -25,13 +28,13 @@ ANNOTATION_QUEUE_SUFFIX = ".annotation"
 def drafting_lane(*, queue: str, risk_level: str, annotation: bool) -> tuple[str, int]:
     """The queue and broker priority a draft request is published with."""
     if annotation:
-        return queue + ANNOTATION_QUEUE_SUFFIX, ANNOTATION_PRIORITY
+        return queue + ANNOTATION_QUEUE_SUFFIX, ANNOTATION_PRIORITY  # see annotation_queue
     return queue, DRAFTING_PRIORITY.get(risk_level, DRAFTING_PRIORITY["none"])
 
 
 def annotation_queue(queue: str) -> str | None:
     """The annotation queue a worker consuming ``queue`` also consumes (None: none)."""
-    if queue == "maintenance" or queue.endswith(ANNOTATION_QUEUE_SUFFIX):
+    if queue == MAINTENANCE_QUEUE or queue.endswith(ANNOTATION_QUEUE_SUFFIX):
         return None
     return queue + ANNOTATION_QUEUE_SUFFIX
 
@@ -62,8 +65,8 @@ def enqueue_generation(
 
 
 def enqueue_crisis_alert(alert_id: int) -> bool:
-    return _publish(CRISIS_ALERT_TASK, alert_id, "maintenance", "crisis alert")
+    return _publish(CRISIS_ALERT_TASK, alert_id, MAINTENANCE_QUEUE, "crisis alert")
 
 
 def enqueue_export(snapshot_id: int) -> bool:
-    return _publish(EXPORT_TASK, snapshot_id, "maintenance", "export snapshot")
+    return _publish(EXPORT_TASK, snapshot_id, MAINTENANCE_QUEUE, "export snapshot")

@@ -29,7 +29,7 @@ from reviewapp.models import DraftRequest, ModelProfile, RiskLevel
 from reviewapp.observability.definitions import FAILURE_KINDS, FAILURES, RECORDED, Recorded
 from reviewapp.observability.store import bucket_key, redis_client, stored_values
 from reviewapp.observability.workers import latest_heartbeats, queue_consumers
-from worker.dispatch import annotation_queue
+from worker.dispatch import MAINTENANCE_QUEUE, annotation_queue
 
 Status = DraftRequest.Status
 # The requests still waiting for a reply, by the stage they wait in.
@@ -42,7 +42,6 @@ WAITING_STAGES = {
 }
 # kombu's Redis transport keeps a queue's priorities 3, 6 and 9 in keys of their own.
 KOMBU_PRIORITY_SUFFIXES = ("", "\x06\x163", "\x06\x166", "\x06\x169")
-MAINTENANCE_QUEUE = "maintenance"
 
 
 def queue_depth(now) -> list:

@@ -18,7 +18,7 @@ from django.db.models import Count, QuerySet
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
-from reviewapp.risk.corrections import reviews_teaching
+from reviewapp.risk.corrections import iso_week, reviews_teaching
 from reviewapp.risk.levels import LEVELS
 
 DEFAULT_WEEKS = 8
@@ -78,8 +78,7 @@ def screen_against_clinicians(
     )
     groups: dict[tuple[str, str], Counter] = {}
     for row in rows:
-        year, week, _ = row["week"].isocalendar()
-        week_label = f"{year}-W{week:02d}"
+        week_label = iso_week(row["week"])
         pair = (row["screened_level"], row["level"])
         language = row["language"]
         for key in (("all", ""), ("all", language), (week_label, ""), (week_label, language)):

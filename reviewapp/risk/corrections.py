@@ -38,6 +38,12 @@ class LabelledText:
         }
 
 
+def iso_week(when) -> str:
+    """A date's ISO year and week, as the figures and the export name it: "2026-W49"."""
+    year, week, _ = when.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
 # The verdict field each export filter narrows (``reviewapp.curation.ExportFilters``);
 # the rejection-reason and agreement filters do not apply to verdicts.
 _FILTER_LOOKUPS = {
@@ -90,12 +96,11 @@ def labelled_texts(reviews: QuerySet | None = None) -> Iterator[LabelledText]:
             # Placeholders are numbered per conversation, as in every export.
             pseudonyms, current = Pseudonyms(), review.conversation_id
         cleaned = [deidentify(text, pseudonyms)[0] for text in _answered_texts(review)]
-        year, week, _ = review.created_at.isocalendar()
         yield LabelledText(
             conversation_id=review.conversation_id,
             text="\n".join(cleaned),
             level=review.level,
             screened_level=review.screened_level,
             lang=review.language,
-            week=f"{year}-W{week:02d}",
+            week=iso_week(review.created_at),
         )

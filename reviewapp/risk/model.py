@@ -16,7 +16,8 @@ import json
 import re
 import threading
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -98,11 +99,21 @@ class Features:
     char_bits: int = 19
     word_bits: int = 18
 
+    @classmethod
+    def from_meta(cls, values: dict) -> Features:
+        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in values.items()})
+
+    def as_meta(self) -> dict:
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in values.items()}
+
     @property
     def size(self) -> int:
         return 2**self.char_bits + 2**self.word_bits
 
+    @cached_property
     def vectorisers(self) -> tuple[HashingVectorizer, HashingVectorizer]:
+        """Stateless, so built once per feature set rather than once per message."""
         common = {"alternate_sign": False, "norm": None, "lowercase": False, "dtype": np.float32}
         chars = HashingVectorizer(
             analyzer="char_wb",
@@ -120,7 +131,7 @@ class Features:
         return chars, words
 
     def counts(self, texts: list[str]) -> sparse.csr_matrix:
-        chars, words = self.vectorisers()
+        chars, words = self.vectorisers
         return sparse.hstack([chars.transform(texts), words.transform(texts)], format="csr")
 
 
@@ -136,6 +147,13 @@ def tfidf(counts: sparse.csr_matrix, idf: np.ndarray) -> sparse.csr_matrix:
     return weighted
 
 
+def level_at(p_risk: float, p_crisis: float, thresholds: dict[str, float]) -> str:
+    """The level the two heads' probabilities give at these thresholds."""
+    if p_crisis >= thresholds["crisis"]:
+        return CRISIS
+    return ELEVATED if p_risk >= thresholds["risk"] else NONE
+
+
 @dataclass(frozen=True)
 class ModelVerdict:
     level: str
@@ -148,9 +166,7 @@ class ModelVerdict:
 class RiskModel:
     def __init__(self, meta: dict, idf: np.ndarray, weights: dict[str, np.ndarray]) -> None:
         self.meta = meta
-        self.features = Features(
-            **{k: tuple(v) if isinstance(v, list) else v for k, v in meta["features"].items()}
-        )
+        self.features = Features.from_meta(meta["features"])
         self.idf = idf
         self.weights = weights
         self.intercepts = {head: meta["heads"][head]["intercept"] for head in HEADS}
@@ -164,9 +180,7 @@ class RiskModel:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
         if meta.get("format") != ARTEFACT_FORMAT:
             raise RiskModelUnavailable(f"risk model in {folder} has format {meta.get('format')}")
-        size = Features(
-            **{k: tuple(v) if isinstance(v, list) else v for k, v in meta["features"].items()}
-        ).size
+        size = Features.from_meta(meta["features"]).size
         idf = np.load(folder / "idf.npy")
         weights = {}
         for head in HEADS:
@@ -184,9 +198,7 @@ class RiskModel:
         }
 
     def level_for(self, p_risk: float, p_crisis: float) -> str:
-        if p_crisis >= self.thresholds["crisis"]:
-            return CRISIS
-        return ELEVATED if p_risk >= self.thresholds["risk"] else NONE
+        return level_at(p_risk, p_crisis, self.thresholds)
 
     def score(self, text: str) -> ModelVerdict:
         pieces = windows(text)

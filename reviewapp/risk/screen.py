@@ -4,9 +4,10 @@ The rules (``reviewapp.risk.rules``) name what they found; the learned layer
 (``reviewapp.risk.model``) catches the paraphrases no rule names. Either can
 raise the level, neither can lower what the other found.
 
-``risk_screen`` never raises and never takes long: an error, a missing model
-or a screen over its time budget answers "elevated", saying why, so a fault
-can only make a message more visible, never less.
+``risk_screen`` never raises and never takes long: an error or a screen over
+its time budget answers "elevated", saying why; a missing or failing model
+keeps the rules' verdict, at least "elevated". A fault can only make a
+message more visible, never less.
 """
 
 from __future__ import annotations
@@ -59,6 +60,11 @@ logger = logging.getLogger(__name__)
 TYPO_MIN_LENGTH = 6
 MANY = "#many"
 LEARNED_RULE = "learned_model"
+# Reasons that say the screen fell back to elevated; the worker screens such a
+# message again, in full, before drafting (``workflow.message_rescreen``).
+SCREENING_TIMEOUT, SCREENING_ERROR = "screening_timeout", "screening_error"
+LEARNED_UNAVAILABLE = "learned_model_unavailable"
+FELL_BACK_RULES = frozenset({SCREENING_TIMEOUT, SCREENING_ERROR, LEARNED_UNAVAILABLE})
 _SENTENCE_END = re.compile(r"[.!?\n]")
 # Where a clause ends: a negation or a first-person word does not reach past these.
 _CLAUSE_END = re.compile(r"[.!?;:,\n—–]")
@@ -146,15 +152,6 @@ def _occurs(parts: tuple[str, ...], word_parts: list[frozenset]) -> bool:
     return any(_alternative_covers(parts, word_parts, at) for at in range(len(word_parts)))
 
 
-def _phrase_in(phrases, words: list[Token]) -> bool:
-    texts = [w.text for w in words]
-    return any(
-        tuple(texts[at : at + len(phrase)]) == phrase
-        for phrase in phrases
-        for at in range(len(texts) - len(phrase) + 1)
-    )
-
-
 def _spans(rule: Rule, word_parts: list[frozenset], starts: list[int]) -> Iterator[tuple[int, int]]:
     """Each (start, end) word span where the rule's slots occur in order."""
     slots = list(zip(_SLOT_SINGLES[rule], _SLOT_PHRASES[rule], strict=True))
@@ -228,18 +225,44 @@ def _sentences_from(text: str, at: int, count: int) -> str:
     return text[starts[first] : stop]
 
 
-def _told_as_history(text: str, words: list[Token], start: int) -> bool:
+@dataclass(frozen=True)
+class _Message:
+    """One message as the rules read it; what depends on the message alone, once."""
+
+    text: str
+    lowered: str
+    words: list[Token]
+    word_parts: list[frozenset]
+    recent: bool  # says something is happening again ("again", "taas")
+    retracted: bool  # "(not really)", "ei oikeesti"
+    jest: bool  # said laughing
+
+    @classmethod
+    def read(cls, text: str) -> _Message:
+        lowered = normalise(text)
+        words = _without_idioms(tokens(text))
+        return cls(
+            text=text,
+            lowered=lowered,
+            words=words,
+            word_parts=[_parts_of(word.text) for word in words],
+            recent=bool(RECENT.search(lowered)),
+            retracted=bool(RETRACTED.search(lowered)),
+            jest=bool(IN_JEST.search(lowered)),
+        )
+
+
+def _told_as_history(message: _Message, start: int) -> bool:
     """The match sits in a story of the past ("years ago I tried; now I'm well", "siitä
     on viisi vuotta"), and nothing in the message says it is happening again."""
-    lowered = normalise(text)
-    around = _sentences_from(lowered, words[start].start, 2)
-    return bool(HISTORY.search(around)) and not RECENT.search(lowered)
+    around = _sentences_from(message.lowered, message.words[start].start, 2)
+    return not message.recent and bool(HISTORY.search(around))
 
 
-def _denied(text: str, words: list[Token], start: int, end: int) -> bool:
+def _denied(message: _Message, start: int, end: int) -> bool:
     """The match is asked about and denied: "suicidal thoughts? no.", "itsetuhoisia
     ajatuksia ei ole ollut", "you asked if I've had suicidal thoughts - no, none"."""
-    lowered = normalise(text)
+    lowered, words = message.lowered, message.words
     after = lowered[words[end - 1].end : words[end - 1].end + 60]
     if DENIAL_AFTER.match(after):
         return True
@@ -247,17 +270,9 @@ def _denied(text: str, words: list[Token], start: int, end: int) -> bool:
     return bool((asked or QUESTION_THEN_NO.match(after)) and ANSWER_NO.match(after))
 
 
-def _conditional(text: str, words: list[Token], start: int) -> bool:
-    sentence = _sentences_from(normalise(text), words[start].start, 1)
+def _conditional(message: _Message, start: int) -> bool:
+    sentence = _sentences_from(message.lowered, message.words[start].start, 1)
     return bool(CONDITIONAL.search(sentence))
-
-
-def _retracted(text: str) -> bool:
-    return bool(RETRACTED.search(normalise(text)))
-
-
-def _in_jest(text: str) -> bool:
-    return bool(IN_JEST.search(normalise(text)))
 
 
 _IDIOMS_BY_FIRST_WORD: dict[str, list[tuple[str, ...]]] = {}
@@ -278,93 +293,59 @@ def _without_idioms(words: list[Token]) -> list[Token]:
     return kept
 
 
-def _why_not(rule: Rule, text: str, words: list[Token], word_parts, start: int, end: int):
-    """Why a match does not mean what it says, or None if it does: across sentences,
-    negated, denied, about the topic, history, excused by an ``unless`` word, missing
-    a ``needs`` word, retracted, or in jest."""
+def _set_aside(rule: Rule, message: _Message, start: int, end: int) -> bool:
+    """Whether a match does not mean what it says: across sentences, negated, denied,
+    about the topic, history, excused by an ``unless`` word, missing a ``needs``
+    word, retracted, or in jest."""
+    text, words, word_parts = message.text, message.words, message.word_parts
     if not rule.across_sentences and _SENTENCE_END.search(
         text, words[start].end, words[end - 1].start
     ):
-        return "across_sentences"
-    if rule.negatable and _negated(text, words, start):
-        return "negated"
-    if rule.negatable and _denied(text, words, start, end):
-        return "denied"
-    if _about_the_topic(text, words, start, end):
-        return "topic"
-    if _told_as_history(text, words, start):
-        return "history"
+        return True
+    if rule.negatable and (_negated(text, words, start) or _denied(message, start, end)):
+        return True
+    if _about_the_topic(text, words, start, end) or _told_as_history(message, start):
+        return True
     if any(_occurs(parts, word_parts) for parts in _UNLESS[rule]):
-        return "unless"
+        return True
     if _NEEDS[rule] and not any(_occurs(parts, word_parts) for parts in _NEEDS[rule]):
-        return "needs"
-    if _retracted(text):
-        return "retracted"
+        return True
     # Laughing, a threat against someone is no threat; a laughing "I'll kill myself
     # if I have to watch one more episode" is no intent either.
-    if _in_jest(text) and (rule.joke_cancels or _conditional(text, words, start)):
-        return "jest"
-    return None
+    return message.retracted or (
+        message.jest and (rule.joke_cancels or _conditional(message, start))
+    )
 
 
-def _level(rule: Rule, text: str, words: list[Token], start: int) -> str:
+def _level(rule: Rule, message: _Message, start: int) -> str:
     """A crisis said laughing ("haluun kuolla xd", "kms lol") is taken as elevated: teens
     say it of homework, and sometimes mean it; the learned layer may still say crisis."""
-    if rule.level == CRISIS and _in_jest(_sentences_from(text, words[start].start, 1)):
-        return ELEVATED
+    if rule.level == CRISIS and message.jest:
+        sentence = _sentences_from(message.lowered, message.words[start].start, 1)
+        if IN_JEST.search(sentence):
+            return ELEVATED
     return rule.level
 
 
-@dataclass(frozen=True)
-class RulesPass:
-    screen: RiskScreen
-    # What the rules saw, for the learned layer: each rule that held ("rule:intent:crisis")
-    # and each match set aside, with why ("aside:intent:history"), and the message's
-    # context ("context:history", "context:jest"...). Names only; no text.
-    signals: tuple[str, ...]
-
-
-def _context(text: str) -> list[str]:
-    lowered = normalise(text)
-    found = {
-        "history": HISTORY.search(lowered) and not RECENT.search(lowered),
-        "recent": RECENT.search(lowered),
-        "jest": IN_JEST.search(lowered),
-        "retracted": RETRACTED.search(lowered),
-        "conditional": CONDITIONAL.search(lowered),
-        "question": "?" in text,
-    }
-    return [f"context:{name}" for name, present in found.items() if present]
-
-
-def rules_pass(text: str) -> RulesPass:
-    """The rules over one message, Finnish and English alike: their verdict and signals."""
-    words = _without_idioms(tokens(text))
-    word_parts = [_parts_of(word.text) for word in words]
+def rules_screen(text: str) -> RiskScreen:
+    """The rules' verdict on one message, Finnish and English alike."""
+    message = _Message.read(text)
     positions: dict[str, list[int]] = {}
-    for index, parts in enumerate(word_parts):
+    for index, parts in enumerate(message.word_parts):
         for part in parts:
             positions.setdefault(part, []).append(index)
-    reasons, signals = [], set(_context(text))
+    reasons = []
     for rule in RULES:
         starts = sorted({i for part in _FIRST_PARTS[rule] for i in positions.get(part, ())})
-        for start, end in _spans(rule, word_parts, starts):
-            why = _why_not(rule, text, words, word_parts, start, end)
-            if why is not None:
-                signals.add(f"aside:{rule.name}:{why}")
+        for start, end in _spans(rule, message.word_parts, starts):
+            if _set_aside(rule, message, start, end):
                 continue
-            level = _level(rule, text, words, start)
-            phrase = text_between(text, words[start], words[end - 1])
-            reasons.append({"rule": rule.name, "level": level, "phrase": phrase})
-            signals.add(f"rule:{rule.name}:{level}")
+            phrase = text_between(text, message.words[start], message.words[end - 1])
+            reasons.append(
+                {"rule": rule.name, "level": _level(rule, message, start), "phrase": phrase}
+            )
             break
-    screen = RiskScreen(level=highest(r["level"] for r in reasons), reasons=reasons)
-    return RulesPass(screen, tuple(sorted(signals)))
-
-
-def rules_screen(text: str) -> RiskScreen:
-    """The rules' verdict on one message."""
-    return rules_pass(text).screen
+    return RiskScreen(level=highest(r["level"] for r in reasons), reasons=reasons)
 
 
 def learned_screen(text: str) -> RiskScreen:
@@ -398,7 +379,7 @@ def screen_text(text: str) -> RiskScreen:
 
 
 def _learned_unavailable() -> RiskScreen:
-    reason = {"rule": "learned_model_unavailable", "level": ELEVATED, "phrase": ""}
+    reason = {"rule": LEARNED_UNAVAILABLE, "level": ELEVATED, "phrase": ""}
     return RiskScreen(level=ELEVATED, reasons=[reason])
 
 
@@ -421,11 +402,11 @@ def risk_screen(text: str, *, timeout_seconds: float | None = None) -> RiskScree
         return future.result(timeout=timeout_seconds)
     except FutureTimeout:
         future.cancel()  # if still waiting for a thread; the worker re-screens it anyway
-        reason = "screening_timeout"
+        reason = SCREENING_TIMEOUT
     except Exception as exc:  # noqa: BLE001 - any failure must still give a level
         # The type only: an exception's message may quote the patient.
         logger.error("risk screening failed: %s", type(exc).__name__)
-        reason = "screening_error"
+        reason = SCREENING_ERROR
     logger.warning(
         "risk screening fell back to elevated after %.0f ms (%s)",
         1000 * (time.perf_counter() - started),

@@ -9,9 +9,7 @@ delivered: a promise of help that did not happen is worse than none.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 
-from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
@@ -44,8 +42,7 @@ def crisis_support_for(conversation: Conversation) -> CrisisSupport | None:
     if conversation.current_risk_level(now) != CRISIS:
         return None
     notice = patient_notice_for(conversation.locale)
-    since = now - timedelta(hours=settings.COUNTERSIGN["RISK_CARRY_HOURS"])
-    alerted = _alert_delivered(conversation, since)
+    alerted = _alert_delivered(conversation, conversation.risk_carried_since(now))
     return CrisisSupport(
         text=notice["text"],
         resources=resources_for(conversation.locale),

@@ -32,12 +32,13 @@ import numpy as np
 import sklearn
 from sklearn.linear_model import LogisticRegression
 
-from reviewapp.risk.levels import CRISIS, ELEVATED, LEVEL_RANK, LEVELS, NONE, highest
+from reviewapp.risk.levels import CRISIS, LEVEL_RANK, LEVELS, NONE, highest
 from reviewapp.risk.model import (
     ARTEFACT_FORMAT,
     HEADS,
     Features,
     RiskModel,
+    level_at,
     model_text,
     tfidf,
 )
@@ -64,7 +65,7 @@ class Example:
     category: str = ""
 
 
-def corpus_sha256(paths: Iterable[Path]) -> str:
+def files_sha256(paths: Iterable[Path]) -> str:
     digest = hashlib.sha256()
     for path in sorted(paths):
         digest.update(path.name.encode())
@@ -85,30 +86,35 @@ def code_files() -> list[Path]:
     return [Path(__file__).resolve().parent / name for name in SCREEN_CODE]
 
 
+def labelled_examples(path: Path, *, split: str, batch: str) -> list[Example]:
+    """The labelled rows of a JSONL file ({text, level, lang, category?}): a corpus batch,
+    an ``export_dataset --format risk`` file. A row that is not one is refused by line."""
+    examples = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            text, level, lang = row["text"], row["level"], row["lang"]
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ValueError(
+                f"{path.name}:{number}: not a labelled row ({type(exc).__name__})"
+            ) from None
+        if not isinstance(text, str) or level not in LEVEL_RANK or lang not in ("fi", "en"):
+            raise ValueError(f"{path.name}:{number}: not a labelled row (text, level or lang)")
+        category = row.get("category", "")
+        examples.append(Example(text, level, lang, split, batch, category))
+    return examples
+
+
 def corpus_examples(root: Path = CORPUS) -> list[Example]:
     """Every labelled message, with the split its construction batch belongs to."""
     splits = json.loads((root / "splits.json").read_text(encoding="utf-8"))["batches"]
     examples = []
     for path in sorted((root / "batches").glob("*.jsonl")):
-        batch = path.stem
-        if batch not in splits:
-            raise ValueError(f"batch {batch} has no split in splits.json")
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-            if not line.strip():
-                continue
-            row = json.loads(line)
-            if row.get("level") not in LEVEL_RANK or row.get("lang") not in ("fi", "en"):
-                raise ValueError(f"{path.name}:{number}: level or lang missing or unknown")
-            examples.append(
-                Example(
-                    text=row["text"],
-                    level=row["level"],
-                    lang=row["lang"],
-                    split=splits[batch],
-                    batch=batch,
-                    category=row.get("category", ""),
-                )
-            )
+        if path.stem not in splits:
+            raise ValueError(f"batch {path.stem} has no split in splits.json")
+        examples += labelled_examples(path, split=splits[path.stem], batch=path.stem)
     return examples
 
 
@@ -181,14 +187,18 @@ class Fitted:
     c: float
     thresholds: dict[str, float] = field(default_factory=dict)
 
-    def model(self) -> RiskModel:
-        meta = {
-            "features": self.features.__dict__,
+    def model_meta(self) -> dict:
+        """What ``RiskModel`` reads from ``meta.json`` besides the arrays."""
+        return {
+            "format": ARTEFACT_FORMAT,
+            "features": self.features.as_meta(),
             "heads": {h: {"intercept": float(self.heads[h].intercept_[0])} for h in HEADS},
             "thresholds": self.thresholds,
         }
+
+    def model(self) -> RiskModel:
         weights = {h: self.heads[h].coef_[0].astype(np.float32) for h in HEADS}
-        return RiskModel(meta, self.idf, weights)
+        return RiskModel(self.model_meta(), self.idf, weights)
 
 
 FEATURES = Features()
@@ -228,14 +238,8 @@ def score(model: RiskModel, examples: list[Example], rules: Callable[[str], str]
 
 
 def combined(s: Scored, thresholds: dict[str, float]) -> str:
-    learned = (
-        CRISIS
-        if s.p_crisis >= thresholds["crisis"]
-        else ELEVATED
-        if s.p_risk >= thresholds["risk"]
-        else NONE
-    )
-    return highest([s.rules, learned])
+    """Rules and model as the screen runs them, at these thresholds."""
+    return highest([s.rules, level_at(s.p_risk, s.p_crisis, thresholds)])
 
 
 def figures(pairs: list[tuple[str, str]]) -> dict:
@@ -367,20 +371,15 @@ def build(
             score(model, by_split[split], rule_level.__getitem__), model, thresholds
         )
     meta = {
-        "format": ARTEFACT_FORMAT,
-        "features": {
-            k: list(v) if isinstance(v, tuple) else v for k, v in fitted.features.__dict__.items()
-        },
-        "heads": {h: {"intercept": float(fitted.heads[h].intercept_[0])} for h in HEADS},
-        "thresholds": thresholds,
+        **fitted.model_meta(),
         "c": fitted.c,
         "limits": {
             "ordinary_as_crisis": MAX_ORDINARY_AS_CRISIS,
             "ordinary_as_elevated_or_more": MAX_ORDINARY_AS_ELEVATED,
         },
         "seed": SEED,
-        "corpus_sha256": corpus_sha256(corpus_files(root)),
-        "code_sha256": corpus_sha256(code_files()),
+        "corpus_sha256": files_sha256(corpus_files(root)),
+        "code_sha256": files_sha256(code_files()),
         "corpus": {
             split: dict(Counter(f"{e.lang}/{e.level}" for e in by_split[split]))
             for split in ("train", "dev", "test")

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from reviewapp.risk.model import risk_model_forget
-from reviewapp.risk.training import CORPUS, Example, build, write
+from reviewapp.risk.training import CORPUS, Example, build, labelled_examples, write
 
 
 def _corrections() -> list[Example]:
@@ -19,30 +19,6 @@ def _corrections() -> list[Example]:
         for row in labelled_texts()
         if row.lang in ("fi", "en") and row.text.strip()
     ]
-
-
-def _extra_file(path: Path) -> list[Example]:
-    """A labelled set (``export_dataset --format risk``, or the corpus's own row shape)."""
-    examples = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-            examples.append(
-                Example(
-                    text=row["text"],
-                    level=row["level"],
-                    lang=row["lang"],
-                    split="train",
-                    batch=path.stem,
-                )
-            )
-        except (ValueError, KeyError) as exc:
-            raise CommandError(
-                f"{path}:{number}: not a labelled row ({type(exc).__name__})"
-            ) from None
-    return examples
 
 
 class Command(BaseCommand):
@@ -86,9 +62,9 @@ class Command(BaseCommand):
         if with_corrections is None:
             with_corrections = settings.COUNTERSIGN["RISK_TRAIN_ON_CORRECTIONS"]
         extra = _corrections() if with_corrections else []
-        for path in options["extra"]:
-            extra += _extra_file(path)
         try:
+            for path in options["extra"]:
+                extra += labelled_examples(path, split="train", batch=path.stem)
             built = build(
                 rules=lambda text: rules_screen(text).level,
                 extra_train=extra,
