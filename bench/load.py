@@ -89,6 +89,7 @@ def server_env() -> dict:
         CELERY_BROKER_URL=BROKER,
         DEBUG="false",
         SECRET_KEY="load-bench-only-secret-key-not-used-anywhere-else-0123456789",
+        AUDIT_CHAIN_KEY="load-bench-only-audit-chain-key-not-used-anywhere-else-0123456789",
         ALLOWED_HOSTS="127.0.0.1",
         COUNTERSIGN_STATE_DIR=str(OUT / "state"),
         LOG_LEVEL="WARNING",

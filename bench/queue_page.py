@@ -102,7 +102,8 @@ LS_VERSION = "1.23.2"
 GUNICORN_VERSION = "23.0.0"  # the project's pin (pyproject.toml), also used for Label Studio
 
 PG = "postgres://postgres@127.0.0.1:5432"
-CS_DB = "countersign_bench"
+# Another name (ending in _bench) keeps two runs on one server apart.
+CS_DB = os.environ.get("COUNTERSIGN_BENCH_DATABASE", "countersign_bench")
 LS_DB = "labelstudio_bench"
 CS_USER, CS_PASSWORD = "bench-clinician", "bench-clinician-password"
 OTP_KEY = "6c6f61642d62656e63682d6f6e6c792d6b657921"  # the clinician's TOTP secret (hex)
@@ -271,6 +272,7 @@ def countersign_env(conn_max_age: int | None = None) -> dict:
         DATABASE_URL=f"{PG}/{CS_DB}",
         DEBUG="false",
         SECRET_KEY="bench-only-secret-key-not-used-anywhere-else-0123456789",
+        AUDIT_CHAIN_KEY="bench-only-audit-chain-key-not-used-anywhere-else-0123456789",
         ALLOWED_HOSTS="127.0.0.1",
         COUNTERSIGN_STATE_DIR=str(CS_STATE),  # the filesystem broker's folders, not .demo/
         LOG_LEVEL="WARNING",

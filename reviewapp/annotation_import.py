@@ -91,10 +91,23 @@ def _jsonl_rows(text: str):
 
 
 def _csv_rows(text: str):
-    reader = csv.DictReader(io.StringIO(text))
-    if not reader.fieldnames or "prompt" not in reader.fieldnames:
+    # Strict: a quote left open would otherwise swallow every line after it into
+    # one prompt, and a stray quote inside quoted text would end the cell early.
+    reader = csv.DictReader(io.StringIO(text), strict=True)
+    try:
+        fieldnames = reader.fieldnames
+    except csv.Error:
+        raise _malformed_csv(1, "") from None
+    if not fieldnames or "prompt" not in fieldnames:
         raise InvalidInput(_("A CSV file needs a header row with a prompt column."))
-    for data in reader:
+    while True:
+        starts_at = reader.line_num + 1
+        try:
+            data = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise _malformed_csv(starts_at, str(exc)) from None
         # The header is line 1; DictReader counts physical lines for multi-line cells.
         if None in data:
             # More cells than the header names: an unquoted comma in a prompt.
@@ -103,6 +116,21 @@ def _csv_rows(text: str):
                 % {"line": reader.line_num}
             )
         yield reader.line_num, {k: v for k, v in data.items() if v != ""}
+
+
+def _malformed_csv(line: int, problem: str) -> InvalidInput:
+    # csv's own message names the character it expected, never the text around it.
+    if "unexpected end of data" in problem:
+        return InvalidInput(
+            _("Line %(line)s opens a quoted field that is never closed.") % {"line": line}
+        )
+    return InvalidInput(
+        _(
+            "Line %(line)s is not valid CSV: put text with commas or line breaks in double "
+            "quotes, and double every quote inside it."
+        )
+        % {"line": line}
+    )
 
 
 def parse_annotation_file(content: bytes, *, filename: str) -> list[ImportRow]:

@@ -37,9 +37,12 @@ def stale_cutoff_above_task_time_limit(app_configs, **kwargs):
     return []
 
 
-@register(deploy=True)
+@register()
 def crisis_alerts_have_somewhere_to_go(app_configs, **kwargs):
-    """A crisis message must reach the on-call clinician, not only the queue."""
+    """A crisis message must reach the on-call clinician, not only the queue. Checked at
+    every start in production (the demo has no channel, and its pages say so)."""
+    if not settings.PRODUCTION:
+        return []
     if (
         not settings.COUNTERSIGN["ON_CALL_EMAILS"]
         and not settings.COUNTERSIGN["CRISIS_WEBHOOK_URL"]
@@ -47,7 +50,7 @@ def crisis_alerts_have_somewhere_to_go(app_configs, **kwargs):
         return [
             Warning(
                 "No crisis alert channel: set ON_CALL_EMAILS and/or CRISIS_WEBHOOK_URL, or "
-                "crisis messages reach only the queue.",
+                "crisis messages reach only the queue and nobody is paged.",
                 id="countersign.W001",
             )
         ]
@@ -84,3 +87,32 @@ def risk_model_built(app_configs, **kwargs):
             )
         ]
     return []
+
+
+@register()
+def audit_chain_key_set(app_configs, **kwargs):
+    """The audit chain's key must be one the database does not hold and that outlives a
+    SECRET_KEY rotation (the fallback, derived from SECRET_KEY, is for the demo)."""
+    if settings.AUDIT_CHAIN_KEY or not settings.PRODUCTION:
+        return []
+    return [
+        Error(
+            "AUDIT_CHAIN_KEY is not set: set it (or AUDIT_CHAIN_KEY_FILE) to a long random "
+            "value kept out of the database, and never change it.",
+            id="countersign.E004",
+        )
+    ]
+
+
+@register(deploy=True)
+def audit_chain_key_derived(app_configs, **kwargs):
+    """Said only by `check --deploy`: on every command it would drown the demo's output."""
+    if settings.AUDIT_CHAIN_KEY or settings.PRODUCTION:
+        return []
+    return [
+        Warning(
+            "AUDIT_CHAIN_KEY is not set: the audit chain is keyed with a key derived from "
+            "SECRET_KEY (fine for the demo; in production set AUDIT_CHAIN_KEY).",
+            id="countersign.W003",
+        )
+    ]

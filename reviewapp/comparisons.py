@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,6 +25,7 @@ from django.utils.translation import gettext as _
 from reviewapp.audit import audit_record
 from reviewapp.errors import InvalidInput
 from reviewapp.models import Comparison, Decision, DraftRequest, ModelProfile, Service
+from reviewapp.services import managed_services
 
 
 def drafting_versions(draft_request: DraftRequest) -> list[ModelProfile]:
@@ -62,6 +64,13 @@ def interleave(
 # --- running a comparison ----------------------------------------------------
 
 
+def _require_own_site(actor, service: Service) -> None:
+    # A site's supervisors decide what drafts its requests; another site's id in a
+    # forged form is refused (403, audited by the page's handler).
+    if not managed_services(actor).filter(pk=service.pk).exists():
+        raise PermissionDenied(_("Comparisons run only at your own sites."))
+
+
 def comparison_start(
     *,
     service: Service,
@@ -71,7 +80,9 @@ def comparison_start(
     actor,
     request=None,
 ) -> Comparison:
-    """Start a blind comparison at a site; refuses a second one running there."""
+    """Start a blind comparison at one of ``actor``'s sites; refuses a second one
+    running there."""
+    _require_own_site(actor, service)
     if profile_a.pk == profile_b.pk:
         raise InvalidInput(_("Choose two different versions."))
     if profile_a.queue != profile_b.queue:
@@ -107,7 +118,9 @@ def comparison_start(
 
 
 def comparison_end(*, comparison: Comparison, actor, request=None) -> Comparison:
-    """Stop routing new requests to a comparison; its figures stay."""
+    """Stop routing new requests to a comparison at one of ``actor``'s sites; its
+    figures stay."""
+    _require_own_site(actor, comparison.service)
     with transaction.atomic():
         updated = Comparison.objects.filter(pk=comparison.pk, ended_at__isnull=True).update(
             ended_at=timezone.now()

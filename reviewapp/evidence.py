@@ -1,5 +1,6 @@
 """What the decisions say about profile versions: rates with intervals, blind-comparison
-win rates and Bradley–Terry ratings, and the promotion of a version to the default.
+win rates and Bradley–Terry ratings, and the promotion of a version to the default (or,
+by a supervisor of some sites only, to their sites' own profile).
 
 The promotion page shows ``version_evidence`` and ``version_promote`` stores
 the same figures, computed again at the moment of promotion, with the
@@ -14,12 +15,15 @@ from datetime import timedelta
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from reviewapp import analytics, stats
 from reviewapp.audit import audit_record
 from reviewapp.comparisons import min_decisive, preferences
-from reviewapp.models import Comparison, Decision, ModelProfile, Promotion
+from reviewapp.errors import InvalidInput
+from reviewapp.models import Comparison, Decision, ModelProfile, Promotion, Service
 from reviewapp.profiles import default_clear_others
+from reviewapp.services import managed_services, manages_every_service
 
 EVIDENCE_DAYS = 28
 RATE_ACTIONS = (Decision.Action.APPROVE, Decision.Action.EDIT, Decision.Action.REJECT)
@@ -175,8 +179,25 @@ def _comparison_evidence(result: ComparisonResult, profile: ModelProfile) -> dic
     }
 
 
-def version_promote(*, profile: ModelProfile, actor, request=None) -> Promotion:
-    """Make ``profile`` the default, keeping the evidence as it stands at this moment."""
+def version_promote(*, profile: ModelProfile, actor, request=None) -> list[Promotion]:
+    """Make ``profile`` draft the requests of the sites ``actor`` runs, keeping the
+    evidence as it stands at this moment; returns the promotions (none: nothing changed).
+
+    Someone who runs every site promotes it to the default, the profile of every site
+    without its own. A supervisor of some sites makes it their sites' own profile
+    (``Service.profile``, as the admin would): the other sites' routing stays as it was.
+    """
+    if manages_every_service(actor):
+        if profile.is_default:
+            return []
+        return [_default_promote(profile=profile, actor=actor, request=request)]
+    sites = list(managed_services(actor).values_list("pk", flat=True))
+    if not sites:
+        raise InvalidInput(_("You supervise no site, so there is nothing to promote it for."))
+    return _sites_promote(profile=profile, site_ids=sites, actor=actor, request=request)
+
+
+def _default_promote(*, profile: ModelProfile, actor, request=None) -> Promotion:
     evidence = version_evidence(profile)
     with transaction.atomic():
         # The current default and the new one, locked in id order: two supervisors
@@ -203,3 +224,36 @@ def version_promote(*, profile: ModelProfile, actor, request=None) -> Promotion:
             evidence=evidence,
         )
     return promotion
+
+
+def _sites_promote(*, profile: ModelProfile, site_ids: list[int], actor, request=None):
+    evidence = version_evidence(profile)
+    default = ModelProfile.objects.filter(is_default=True).first()
+    promotions = []
+    with transaction.atomic():
+        sites = Service.objects.select_for_update().filter(pk__in=site_ids).order_by("pk")
+        for site in sites:
+            previous = site.profile or default  # what drafted the site's requests
+            if previous == profile:
+                continue
+            site.profile = profile
+            site.save(update_fields=["profile"])  # clears the routing cache (routing.py)
+            promotion = Promotion.objects.create(
+                profile=profile,
+                previous=previous,
+                service=site,
+                promoted_by=actor,
+                evidence=evidence,
+            )
+            audit_record(
+                action="profile.promote",
+                actor=actor,
+                obj=profile,
+                request=request,
+                service=site.slug,
+                previous=previous.pk if previous else None,
+                promotion=promotion.pk,
+                evidence=evidence,
+            )
+            promotions.append(promotion)
+    return promotions

@@ -568,6 +568,11 @@ class CrisisAlert(models.Model):
     # is not started again by the sweeper.
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=100, blank=True)
+    # Set for a crisis in a conversation already paged for within
+    # CRISIS_ALERT_DEDUPE_MINUTES: this alert is never sent, that one stands for it.
+    covered_by = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="covered"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
@@ -577,10 +582,13 @@ class CrisisAlert(models.Model):
 class AuditEvent(models.Model):
     """Append-only record of who did or saw what. Never holds patient text.
 
-    Tamper-evident: each row carries ``hash`` = sha256(previous row's hash +
-    its own canonical content), written under a lock (``reviewapp.audit``), and
-    PostgreSQL refuses UPDATE and DELETE on the table (migration 0011).
-    ``python manage.py verify_audit`` names the first broken link.
+    Tamper-evident: each row carries ``hash`` = HMAC-SHA256 under a key the
+    database does not hold (sha256 for rows older than migration 0017, their
+    ``chain_version`` 1) of the previous row's hash and its own canonical content,
+    written under a lock (``reviewapp.audit``); PostgreSQL refuses UPDATE and
+    DELETE on the table (migration 0011), and the application's role may only
+    read and append (deploy/postgres/). ``python manage.py verify_audit`` names
+    every broken link and checks the chain against its anchors.
     """
 
     # Set before saving (not auto_now_add), so the hash covers the time kept.
@@ -597,6 +605,8 @@ class AuditEvent(models.Model):
     details = models.JSONField(default=dict, blank=True)
     prev_hash = models.CharField(max_length=64, blank=True)
     hash = models.CharField(max_length=64, blank=True)
+    # How ``hash`` is made: 1 sha256 (before migration 0017), 2 HMAC-SHA256 (reviewapp.audit).
+    chain_version = models.PositiveSmallIntegerField(default=2)
 
     class Meta:
         ordering = ["at", "id"]
@@ -640,6 +650,20 @@ class WorkerHeartbeat(models.Model):
     def silent(self, now) -> bool:
         interval = settings.COUNTERSIGN["HEARTBEAT_SECONDS"]
         return (now - self.last_seen).total_seconds() > self.SILENT_AFTER_BEATS * interval
+
+
+class PeriodicRun(models.Model):
+    """When a beat-scheduled task last ran (written by the task itself, one row a task).
+
+    Without beat nothing re-enqueues a lost request; /healthz and worker_health read
+    this to say so (reviewapp/observability/beat.py).
+    """
+
+    task = models.CharField(max_length=200, unique=True)
+    ran_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.task
 
 
 class ApiToken(models.Model):
@@ -837,11 +861,17 @@ class Comparison(models.Model):
 
 
 class Promotion(models.Model):
-    """A supervisor making a profile version the default, with the evidence they saw."""
+    """A supervisor making a profile version the default, or their site's own profile,
+    with the evidence they saw."""
 
     profile = models.ForeignKey(ModelProfile, on_delete=models.PROTECT, related_name="+")
+    # The profile that drafted before: the default's, or the site's.
     previous = models.ForeignKey(
         ModelProfile, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # The site whose profile it became; blank: the default (reviewapp/evidence.py).
+    service = models.ForeignKey(
+        Service, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     promoted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"

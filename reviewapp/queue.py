@@ -1,22 +1,26 @@
-"""The review queue: open reply requests, crisis first, then longest waiting.
+"""The review queue: conversations with open reply requests, crisis first, then
+longest waiting, one row per conversation.
 
 Every figure on the queue page comes from a fixed number of queries whatever
-the queue's size: one page of rows (an index scan on ``review_queue_order``)
-and one aggregate for the counts.
+the queue's size: one walk down ``review_queue_order`` for the page's
+conversations, one read of their open requests, and one aggregate for the counts.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
+from uuid import UUID
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Min, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from reviewapp.models import DraftRequest, RiskLevel
+from reviewapp.models import RISK_ORDER, DraftRequest, RiskLevel
 from reviewapp.services import scope_key, visible_drafts
 
 
@@ -76,19 +80,31 @@ class QueueFilters:
 
 @dataclass(frozen=True)
 class QueueRow:
-    """One line of the queue, every field ready to print: the page renders 50 of these
-    every 5 seconds, so no model instances, lazy labels or URL reversing per row."""
+    """One conversation on the queue, every field ready to print: the page renders 50 of
+    these every 5 seconds, so no model instances, lazy labels or URL reversing per row.
+
+    ``pk`` and the fields after ``profile`` (status, holder, version) are those of the
+    request to work: the conversation's newest open request, which answers it as it is
+    now. ``risk_level`` is the highest and ``waiting_since`` the oldest of its
+    ``open_count`` open requests: the patient has waited that long, at that risk.
+    """
 
     pk: int
     href: str
+    conversation: UUID
+    open_count: int
     risk_level: str
     risk_label: str
-    status_label: str
+    waiting_since: datetime
+    waited_seconds: int
+    target_seconds: int
     pseudonym: str
     locale: str
     profile: str
-    waited_seconds: int
-    target_seconds: int
+    status: str
+    status_label: str
+    created_at: datetime
+    version: int
     holder: str | None
     held_by_me: bool
 
@@ -102,22 +118,6 @@ class QueueRow:
         return min(100, round(100 * self.waited_seconds / max(self.target_seconds, 1)))
 
 
-ROW_FIELDS = (
-    "pk",
-    "risk_level",
-    "status",
-    "waiting_since",
-    "claimed_by_id",
-    "claimed_by__username",
-    "claim_expires_at",
-    "message__conversation__pseudonym",
-    "message__conversation__locale",
-    "profile__name",
-    "profile__version",
-    "comparison_id",
-)
-
-
 def queue_items(user) -> QuerySet:
     """Open requests ``user`` may see (``reviewapp.services``), most urgent first."""
     return visible_drafts(
@@ -129,32 +129,127 @@ def queue_items(user) -> QuerySet:
 
 
 def queue_rows(*, user, filters: QueueFilters, now: datetime, limit: int) -> list[QueueRow]:
+    """The first ``limit`` conversations with open requests (that ``user`` may see and
+    ``filters`` keep), one row each, by their highest risk, then their oldest wait.
+
+    One row per conversation, so a patient who writes 300 times takes one line,
+    not the page. Two queries whatever the queue's size: the walk down
+    ``review_queue_order`` (more only where a conversation has several open
+    requests), then the page's conversations with their counts.
+    """
     visible = visible_drafts(DraftRequest.objects.for_review(), user)
-    items = filters.apply(visible, user=user, now=now).in_queue_order()
+    items = filters.apply(visible, user=user, now=now)
+    conversations = _conversations_in_queue_order(items, limit)
+    if not conversations:
+        return []
+    rows = _conversation_rows(items, conversations, user=user, now=now)
+    return sorted(rows, key=lambda row: (RISK_ORDER[row.risk_level], row.waiting_since, row.pk))
+
+
+class _Position(NamedTuple):
+    """Where a request stands in queue order (what ``DraftRequestQuerySet.after`` reads)."""
+
+    id: int
+    risk_rank: int
+    waiting_since: datetime
+
+
+def _conversations_in_queue_order(items: QuerySet, limit: int) -> list[UUID]:
+    """The first ``limit`` conversations met walking ``items`` in queue order.
+
+    A conversation is met at its most urgent request. The walk reads two pages' worth
+    of requests (room for a few conversations with more than one); only where more
+    repeat does it read on, each time twice as many, so a flood of N requests costs
+    about log2(N / limit) more index scans.
+    """
+    seen: dict[UUID, None] = {}
+    batch, after = 2 * limit, None
+    while True:
+        walk = items.after(after) if after is not None else items.in_queue_order()
+        positions = list(
+            walk.values_list("pk", "risk_rank", "waiting_since", "message__conversation_id")[:batch]
+        )
+        for position in positions:
+            seen.setdefault(position[3], None)
+            if len(seen) == limit:
+                return list(seen)
+        if len(positions) < batch:
+            return list(seen)
+        after, batch = _Position(*positions[-1][:3]), batch * 2
+
+
+ROW_FIELDS = (
+    "pk",
+    "message__conversation_id",
+    "open_count",
+    "top_rank",
+    "oldest_wait",
+    "status",
+    "created_at",
+    "version",
+    "claimed_by_id",
+    "claimed_by__username",
+    "claim_expires_at",
+    "message__conversation__pseudonym",
+    "message__conversation__locale",
+    "profile__name",
+    "profile__version",
+    "comparison_id",
+)
+
+
+def _conversation_rows(
+    items: QuerySet, conversations: list[UUID], *, user, now: datetime
+) -> list[QueueRow]:
+    """One row per conversation: its newest open request, with the count, highest risk
+    and oldest wait over all of its open ones (window functions, which the demo's
+    SQLite has too; DISTINCT ON would be PostgreSQL's alone)."""
+    per_conversation = {"partition_by": [F("message__conversation_id")]}
+    leads = (
+        items.filter(message__conversation_id__in=conversations)
+        .annotate(
+            open_count=Window(Count("pk"), **per_conversation),
+            top_rank=Window(Min("risk_rank"), **per_conversation),
+            oldest_wait=Window(Min("waiting_since"), **per_conversation),
+            newest_first=Window(
+                RowNumber(), order_by=[F("message_id").desc(), F("pk").desc()], **per_conversation
+            ),
+        )
+        .filter(newest_first=1)
+        .values_list(*ROW_FIELDS)
+    )
     # Labels are translated once per page, not once per row.
+    level_of_rank = {rank: level for level, rank in RISK_ORDER.items()}
     risk_labels = {value: str(label) for value, label in RiskLevel.choices}
     status_labels = {value: str(label) for value, label in DraftRequest.Status.choices}
     blind_label = _("blind comparison")
     href = reverse("review", args=[0]).replace("/0/", "/{}/")
     rows = []
-    for values in items.values_list(*ROW_FIELDS)[:limit]:
+    for values in leads:
         d = dict(zip(ROW_FIELDS, values, strict=True))
+        level = level_of_rank[d["top_rank"]]
         held = d["claimed_by_id"] is not None and d["claim_expires_at"] > now
         rows.append(
             QueueRow(
                 pk=d["pk"],
                 href=href.format(d["pk"]),
-                risk_level=d["risk_level"],
-                risk_label=risk_labels[d["risk_level"]],
-                status_label=status_labels[d["status"]],
+                conversation=d["message__conversation_id"],
+                open_count=d["open_count"],
+                risk_level=level,
+                risk_label=risk_labels[level],
+                waiting_since=d["oldest_wait"],
+                waited_seconds=int((now - d["oldest_wait"]).total_seconds()),
+                target_seconds=60 * sla_minutes(level),
                 pseudonym=d["message__conversation__pseudonym"],
                 locale=d["message__conversation__locale"],
                 # A blind comparison's two versions stay unnamed until decided.
                 profile=blind_label
                 if d["comparison_id"]
                 else f"{d['profile__name']} v{d['profile__version']}",
-                waited_seconds=int((now - d["waiting_since"]).total_seconds()),
-                target_seconds=60 * sla_minutes(d["risk_level"]),
+                status=d["status"],
+                status_label=status_labels[d["status"]],
+                created_at=d["created_at"],
+                version=d["version"],
                 holder=d["claimed_by__username"] if held else None,
                 held_by_me=held and d["claimed_by_id"] == user.pk,
             )

@@ -1,4 +1,5 @@
-"""Which conversations a user may see: their services' own, and those opened by break-glass.
+"""Which conversations a user may see: their services' own, and those opened by break-glass;
+and which sites' comparisons and drafting profile they may change: their own.
 
 The one place for the rule. Pages and the API ask ``draft_visible_to`` before
 showing or acting on a request, and narrow every list with ``visible_drafts``.
@@ -14,13 +15,16 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from reviewapp import roles
 from reviewapp.audit import audit_record
+from reviewapp.decision_input import clean_text
 from reviewapp.errors import InvalidInput
-from reviewapp.models import BreakGlassGrant, Conversation, DraftRequest
+from reviewapp.models import BreakGlassGrant, Conversation, DraftRequest, Service
 
 MIN_REASON_CHARS = 15
+MAX_REASON_CHARS = 500
 
 
 def _scope(user) -> tuple[list[int], list]:
@@ -69,12 +73,32 @@ def draft_visible_to(draft: DraftRequest, user) -> bool:
     return conversation_visible_to(draft.message.conversation, user)
 
 
+def managed_services(user) -> QuerySet[Service]:
+    """The sites whose comparisons and drafting profile ``user`` may change: their own
+    services (every one for superusers)."""
+    if sees_everything(user):
+        return Service.objects.all()
+    return Service.objects.filter(members=user)
+
+
+def manages_every_service(user) -> bool:
+    """Whether ``user`` runs every site, and so may change what sites share (the
+    default profile) rather than their own sites' profile only."""
+    return not Service.objects.exclude(pk__in=managed_services(user).values("pk")).exists()
+
+
 def break_glass_open(*, user, conversation: Conversation, reason: str, request=None):
     """Open another service's conversation to ``user`` for BREAK_GLASS_HOURS, with the
     reason on record; the service's supervisors are told at once."""
     reason = (reason or "").strip()
     if len(reason) < MIN_REASON_CHARS:
         raise InvalidInput(f"State the reason (at least {MIN_REASON_CHARS} characters).")
+    # Stored, audited and e-mailed whole: a reason, not a document.
+    if len(reason) > MAX_REASON_CHARS:
+        raise InvalidInput(
+            _("Keep the reason to %(limit)s characters or fewer.") % {"limit": MAX_REASON_CHARS}
+        )
+    reason = clean_text(reason, what=_("The reason"))  # no control characters (NUL)
     hours = settings.COUNTERSIGN["BREAK_GLASS_HOURS"]
     grant = BreakGlassGrant.objects.create(
         user=user,

@@ -69,6 +69,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "reviewapp.api.middleware.JsonBodyOnlyMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Inside CSP: the product's own error pages, a patient's never Django's debug page.
+    "reviewapp.middleware.ErrorPagesMiddleware",
     # Last, as django-axes asks: it turns a lockout into the lockout response.
     "axes.middleware.AxesMiddleware",
 ]
@@ -110,8 +112,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The demo's SQLite: the worker's task threads write at once (two requests drafted
     # in one batch store their candidates together). Each transaction takes the write
     # lock when it begins and waits for it, instead of failing "database is locked"
-    # when a read inside it turns into a write.
-    DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20}
+    # when a read inside it turns into a write. WAL: readers (the web server's pages)
+    # never block the writer, nor it them, so the lock is held only while writing.
+    # What still waits past the timeout is retried (reviewapp/lib/db_retry.py).
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # django-axes first: it refuses a locked-out username and IP before the password is checked.
@@ -123,6 +131,8 @@ AXES_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", "5")
 AXES_COOLOFF_TIME = timedelta(minutes=envint("LOGIN_LOCKOUT_MINUTES", "15"))
 # A username from one address: a guesser elsewhere cannot lock a clinician out.
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# ... the real client's address, behind the proxy too (TRUSTED_PROXY_COUNT below).
+AXES_CLIENT_IP_CALLABLE = "reviewapp.lib.client_address.client_address"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
@@ -210,11 +220,31 @@ LOGGING = {
     "loggers": {
         # The dev server's access log goes through the same (redacting) handler.
         "django.server": {"handlers": ["console"], "propagate": False},
+        # Django configures its own logging first (django.utils.log.DEFAULT_LOGGING):
+        # with DEBUG on, its "django" logger writes every record through a console
+        # handler of its own, unredacted, and again through ours. Naming the logger
+        # here removes its handlers; records go up to the root's (redacting) handler
+        # only. INFO as Django has it: SQL with its parameters (DEBUG) stays out.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
         # Every successful login would log a line; lockouts are audited anyway.
         "axes": {"level": "WARNING"},
     },
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
 }
+
+# --- Audit log (reviewapp/audit.py, reviewapp/audit_anchors.py, docs/security.md) ---
+# The audit chain's HMAC key, kept out of the database (set it, or AUDIT_CHAIN_KEY_FILE,
+# to a long random value): whoever can write the database cannot re-link an edited event
+# without it. Keep it for good: events verify only with the key they were written with.
+# Unset, it is derived from SECRET_KEY: a warning (countersign.W003), an error in production
+# (countersign.E004).
+AUDIT_CHAIN_KEY = envstr("AUDIT_CHAIN_KEY", "")
+# The chain's head (event count, last id and MAC) is appended to this file at every
+# interval (beat) and POSTed to the webhook if one is set: verify_audit finds events
+# removed from the end of the chain, which the chain alone cannot show.
+AUDIT_ANCHOR_FILE = envstr("AUDIT_ANCHOR_FILE", str(STATE_DIR / "audit-anchors.jsonl"))
+AUDIT_ANCHOR_WEBHOOK_URL = envstr("AUDIT_ANCHOR_WEBHOOK_URL", "")
+AUDIT_ANCHOR_INTERVAL_SECONDS = envint("AUDIT_ANCHOR_INTERVAL_SECONDS", "300")
 
 # --- Celery ---------------------------------------------------------------
 CELERY_BROKER_URL = envstr("CELERY_BROKER_URL") or "filesystem://"
@@ -256,7 +286,11 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-stale-draft-requests": {
         "task": "worker.tasks.sweep_stale_requests",
         "schedule": SWEEP_INTERVAL_SECONDS,
-    }
+    },
+    "anchor-audit-chain": {
+        "task": "worker.tasks.anchor_audit_chain",
+        "schedule": AUDIT_ANCHOR_INTERVAL_SECONDS,
+    },
 }
 
 # --- Observability ------------------------------------------------------------
@@ -268,6 +302,27 @@ METRICS_REDIS_URL = envstr("METRICS_REDIS_URL") or (
 )
 # Prometheus sends it as a bearer token; /metrics answers nobody while it is unset.
 METRICS_TOKEN = envstr("METRICS_TOKEN", "")
+
+# --- Rate limits and the client address (docs/security.md) ----------------------
+# How many proxies in front of the web process append to X-Forwarded-For: the
+# client's address is that many entries from its right (reviewapp/lib/client_address.py).
+# 0: REMOTE_ADDR is the client. The compose stack's TLS proxy makes it 1.
+TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", "0")
+# Where every web process counts (reviewapp/lib/rate_limit.py): the broker's Redis
+# unless another is named; Django's cache, per process, with the demo's filesystem broker.
+RATE_LIMIT_REDIS_URL = envstr("RATE_LIMIT_REDIS_URL") or (
+    CELERY_BROKER_URL if is_redis_url(CELERY_BROKER_URL) else ""
+)
+# Requests allowed per window before 429 (0 switches a limit off).
+RATE_LIMITS = {
+    "MESSAGES_PER_MINUTE": envint("RATE_LIMIT_MESSAGES_PER_MINUTE", "10"),
+    "MESSAGES_PER_HOUR": envint("RATE_LIMIT_MESSAGES_PER_HOUR", "100"),
+    # Per address (an IPv6 /64): every patient request (pages, their polling, the API),
+    # and new conversations. Generous: a clinic's Wi-Fi or a mobile carrier puts many
+    # patients behind one address.
+    "ADDRESS_PER_MINUTE": envint("RATE_LIMIT_ADDRESS_PER_MINUTE", "300"),
+    "NEW_CONVERSATIONS_PER_HOUR": envint("RATE_LIMIT_NEW_CONVERSATIONS_PER_HOUR", "30"),
+}
 
 # --- Countersign ------------------------------------------------------------
 COUNTERSIGN = {
@@ -288,6 +343,9 @@ COUNTERSIGN = {
     # Rows (request x candidates) in one generate call; bounded by GPU memory.
     "MAX_BATCH_ROWS": envint("MAX_BATCH_ROWS", "48"),
     "HEARTBEAT_SECONDS": envint("HEARTBEAT_SECONDS", "30"),
+    # On SIGTERM a worker lets a running draft finish for at most this long, then
+    # hands it back to the queue for another worker (worker/shutdown.py).
+    "WORKER_SHUTDOWN_SECONDS": envint("WORKER_SHUTDOWN_SECONDS", "15"),
     "MODEL_CACHE_DIR": envstr("MODEL_CACHE_DIR", str(BASE_DIR / ".cache" / "models")),
     # Export snapshots and the adapters trained on them, one folder each.
     "EXPORT_ROOT": envstr("EXPORT_ROOT", str(STATE_DIR / "exports")),
@@ -334,6 +392,9 @@ COUNTERSIGN = {
     # A JSON file replacing the built-in crisis protocol and resources per locale.
     "CRISIS_PROTOCOL_FILE": envstr("CRISIS_PROTOCOL_FILE", ""),
     "MAX_ALERT_ATTEMPTS": envint("MAX_ALERT_ATTEMPTS", "10"),
+    # A crisis in a conversation paged for this recently is recorded as covered by
+    # that alert instead of paging again (one flooding patient, one page).
+    "CRISIS_ALERT_DEDUPE_MINUTES": envint("CRISIS_ALERT_DEDUPE_MINUTES", "30"),
     # --- services ---
     # Conversations with no service named go to this one (created when first needed).
     "DEFAULT_SERVICE": envstr("DEFAULT_SERVICE", "main"),

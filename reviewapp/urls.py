@@ -66,3 +66,5 @@ urlpatterns = [
 
 # Every refusal is audited (reviewapp/views/errors.py).
 handler403 = "reviewapp.views.errors.forbidden"
+# A malformed request says what was wrong, in the user's language.
+handler400 = "reviewapp.views.errors.bad_request"

@@ -28,6 +28,7 @@ from reviewapp.decision_input import (
     verdict_text,
 )
 from reviewapp.errors import Conflict, InvalidInput, ReleaseRefused, WorkflowError
+from reviewapp.lib.db_retry import retry_when_locked
 from reviewapp.models import (
     Candidate,
     Conversation,
@@ -52,7 +53,8 @@ from reviewapp.risk.protocol import resources_for, resources_missing
 from reviewapp.risk.screen import FELL_BACK_RULES, risk_screen, screen_text
 from reviewapp.routing import route_new_request, site_profile
 from reviewapp.tokens import hash_secret, new_secret
-from worker.dispatch import enqueue_crisis_alert, enqueue_generation
+from worker.broker_queue import requests_held
+from worker.dispatch import drafting_lane, enqueue_crisis_alert, enqueue_generation
 from worker.generated import GeneratedCandidate
 
 REVIEW_PERMISSION = roles.REVIEW
@@ -281,12 +283,26 @@ def message_receive(*, conversation: Conversation, text: str, request=None) -> M
         )
         _enqueue_after_commit(draft_request)
         if screen.level == RiskLevel.CRISIS:
-            _crisis_alert_create(draft_request)
+            _crisis_alert_create(draft_request, conversation)
     return message
 
 
-def _crisis_alert_create(draft_request: DraftRequest) -> None:
-    alert = CrisisAlert.objects.create(draft_request=draft_request)
+def _crisis_alert_create(draft_request: DraftRequest, conversation: Conversation) -> None:
+    """Page on-call for a crisis request, unless the conversation was paged for within
+    CRISIS_ALERT_DEDUPE_MINUTES: then record that alert as covering this one.
+    The caller holds the conversation's lock, so two messages never both page."""
+    from reviewapp.risk.alerts import alert_covering
+
+    covering = alert_covering(conversation, timezone.now())
+    alert = CrisisAlert.objects.create(draft_request=draft_request, covered_by=covering)
+    if covering is not None:
+        audit_record(
+            action="crisis.alert_covered",
+            actor_kind="system",
+            obj=draft_request,
+            covered_by_request=covering.draft_request_id,
+        )
+        return
     transaction.on_commit(lambda: enqueue_crisis_alert(alert.pk))
 
 
@@ -329,7 +345,7 @@ def _conversation_level_raise(
             and (alert or draft.pk in raised)
             and not CrisisAlert.objects.filter(draft_request=draft).exists()
         ):
-            _crisis_alert_create(draft)
+            _crisis_alert_create(draft, conversation)
     return raised
 
 
@@ -447,6 +463,9 @@ def generation_start(*, request_id: int, task_id: str) -> DraftRequest | None:
     )
 
 
+# The demo's SQLite: with four task threads storing at once, a store that waited past
+# the busy timeout left its request "Drafting" until the sweeper.
+@retry_when_locked
 def candidates_store(
     *,
     request_id: int,
@@ -501,6 +520,23 @@ def candidates_store(
     return True
 
 
+def generation_requeue(*, request_id: int, task_id: str) -> bool:
+    """Put a request that ``task_id`` was generating back in the queue: its worker is
+    stopping and hands the delivery back to the broker. The attempt stays counted.
+    False if the run was no longer that task's."""
+    requeued = DraftRequest.objects.filter(
+        pk=request_id, status=Status.GENERATING, generation_task_id=task_id
+    ).update(status=Status.QUEUED, version=F("version") + 1, updated_at=timezone.now())
+    if requeued:
+        audit_record(
+            action="generation.requeue",
+            actor_kind="worker",
+            obj=DraftRequest(pk=request_id),
+            reason="worker stopping",
+        )
+    return bool(requeued)
+
+
 def generation_fail(*, request_id: int, reason: str, task_id: str | None = None) -> None:
     """Record a generation failure. The clinician can still write their own reply.
 
@@ -531,36 +567,69 @@ def generation_fail(*, request_id: int, reason: str, task_id: str | None = None)
         )
 
 
+def _drafting_queues(draft_request: DraftRequest) -> list[str]:
+    """Every queue a request's generation task may wait in: its lane, and the
+    other lane of the same profile (a request can be published in either)."""
+    queue = draft_request.profile.queue
+    return [
+        drafting_lane(queue=queue, risk_level="none", annotation=annotation)[0]
+        for annotation in (False, True)
+    ]
+
+
+def _requests_lost(queued: list[DraftRequest], *, cutoff) -> list[DraftRequest]:
+    """The queued requests whose generation task the broker no longer holds.
+
+    Every one of them if the broker cannot be read: a second copy of a task is
+    harmless (one candidate set is kept), a lost one leaves a patient unanswered.
+    """
+    if not queued:
+        return []
+    queues = {q for draft_request in queued for q in _drafting_queues(draft_request)}
+    held = requests_held(queues, reserved_since=cutoff)
+    if held is None:
+        return queued
+    return [draft_request for draft_request in queued if draft_request.pk not in held]
+
+
 def requests_sweep_stale(*, older_than: timedelta | None = None) -> list[int]:
-    """Re-enqueue requests whose generation was lost; fail those out of attempts.
+    """Re-publish requests whose generation task was lost; fail those out of attempts.
 
     The database is the source of truth: whatever the broker forgot (restart
     without persistence, outage while patients wrote, a killed worker) is
-    found here and published again.
+    found here and published again. A queued request whose task the broker
+    still holds is only waiting its turn behind a backlog: it is left alone,
+    never failed and never published twice. Only real attempts (a worker
+    started generating, ``generation_start``) count towards
+    MAX_GENERATION_ATTEMPTS.
     """
     if older_than is None:
         older_than = timedelta(seconds=_setting("STALE_REQUEST_SECONDS"))
     cutoff = timezone.now() - older_than
-    stale = DraftRequest.objects.filter(
-        Q(status=Status.QUEUED, updated_at__lte=cutoff)
-        | Q(status=Status.GENERATING, generation_started_at__lte=cutoff)
-    ).select_related("profile")
+    stale = list(
+        DraftRequest.objects.filter(
+            Q(status=Status.QUEUED, updated_at__lte=cutoff)
+            | Q(status=Status.GENERATING, generation_started_at__lte=cutoff)
+        ).select_related("profile")
+    )
+    lost = _requests_lost([d for d in stale if d.status == Status.QUEUED], cutoff=cutoff)
     requeued = []
-    for draft_request in stale:
-        if draft_request.generation_attempts >= _setting("MAX_GENERATION_ATTEMPTS"):
-            generation_fail(request_id=draft_request.pk, reason="gave up after repeated attempts")
+    for draft_request in [d for d in stale if d.status == Status.GENERATING] + lost:
+        if (
+            draft_request.status == Status.GENERATING
+            and draft_request.generation_attempts >= _setting("MAX_GENERATION_ATTEMPTS")
+        ):
+            generation_fail(
+                request_id=draft_request.pk,
+                reason="gave up after repeated attempts",
+                task_id=draft_request.generation_task_id,
+            )
             continue
-        # Back to queued so a fresh task may take it. A re-publish counts as an
-        # attempt, so a request no worker ever takes (its queue has no consumer)
-        # ends as failed, in front of a clinician, instead of circling forever.
+        # Back to queued so a fresh task may take it, unless it moved meanwhile.
         # The version is left alone: nothing a clinician sees has changed.
         if DraftRequest.objects.filter(
             pk=draft_request.pk, status=draft_request.status, updated_at=draft_request.updated_at
-        ).update(
-            status=Status.QUEUED,
-            updated_at=timezone.now(),
-            generation_attempts=F("generation_attempts") + 1,
-        ):
+        ).update(status=Status.QUEUED, updated_at=timezone.now()):
             _publish_draft(draft_request)
             requeued.append(draft_request.pk)
     if requeued:

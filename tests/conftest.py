@@ -16,6 +16,8 @@ import redis
 from django.conf import settings
 from django.db import connection
 
+from tests.browser import chromium, new_context
+from tests.processes import RedisServer, WorkerProcess, app_broker, database_url
 from tests.tiny_llama import build_tiny_llama
 from tests.two_factor import TwoFactorClient, enrol_if_needed
 
@@ -56,6 +58,53 @@ def _fresh_cache():
 
     cache.clear()
     routing_cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def _rate_limits_fresh():
+    """Every test starts with unused rate limits (the suite sends many messages from
+    127.0.0.1): the limiter's counters go, in the test's Redis database only."""
+    from reviewapp.lib import rate_limit
+
+    rate_limit.counters_clear()
+
+
+@pytest.fixture
+def broker(tmp_path):
+    """A private redis-server that this process publishes to; killed at the end, whatever
+    happens (the fault, backlog and shutdown tests stop, freeze and read it)."""
+    server = RedisServer(tmp_path)
+    server.start()
+    try:
+        with app_broker(server.url):
+            yield server
+    finally:
+        server.kill()
+
+
+@pytest.fixture
+def start_worker(broker, tmp_path, tiny_profile):
+    """Start worker subprocesses (``WorkerProcess`` or a subclass) on the private broker
+    and the test database; each killed at the end, its log's tail printed."""
+    started: list[WorkerProcess] = []
+
+    def start(kind: type[WorkerProcess] = WorkerProcess, **env: str) -> WorkerProcess:
+        process = kind(
+            broker_url=broker.url,
+            database_url=database_url(connection.settings_dict),
+            queues=[tiny_profile.queue],
+            workdir=tmp_path,
+        )
+        process.start(**env)
+        started.append(process)
+        return process
+
+    try:
+        yield start
+    finally:
+        for process in started:
+            process.kill()
+            print(f"--- {process.log_path.name} ---\n{process.log()[-4000:]}")
 
 
 @pytest.fixture(scope="session")
@@ -200,3 +249,28 @@ def celery_worker(transactional_db):
         shutdown_timeout=30,
     ) as worker:
         yield worker
+
+
+@pytest.fixture(scope="module")
+def chromium_browser():
+    """Headless Chromium, one per browser-test module (tests/browser.py)."""
+    with chromium() as launched:
+        yield launched
+
+
+@pytest.fixture
+def open_page(chromium_browser, live_server):
+    """Open pages in fresh browser profiles; all are closed before the database is emptied."""
+    contexts = []
+
+    def open_page(path: str | None = None, *, user=None, **options):
+        context = new_context(chromium_browser, base_url=live_server.url, user=user, **options)
+        contexts.append(context)
+        page = context.new_page()
+        if path is not None:
+            page.goto(path)
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()

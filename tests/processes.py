@@ -1,4 +1,4 @@
-"""Real processes for the fault tests: a private Redis and Celery worker subprocesses.
+"""Real processes for the tests: a private Redis, Celery worker subprocesses, gunicorn.
 
 Each is started on 127.0.0.1 by the test that needs it and always killed by it,
 so a fault injected here (SIGKILL, SIGSTOP, a restart without persistence) never
@@ -19,6 +19,8 @@ from pathlib import Path
 from urllib.parse import quote
 
 import redis
+import requests
+from django.conf import settings
 from kombu import pools
 
 from tests.test_full_loop import wait_for
@@ -123,6 +125,8 @@ class RedisServer:
 class WorkerProcess:
     """``celery -A worker.celery worker --pool solo`` as a child process of the test."""
 
+    pool_args: tuple[str, ...] = ("--pool", "solo")
+
     def __init__(self, *, broker_url: str, database_url: str, queues: list[str], workdir: Path):
         self.broker_url = broker_url
         self.database_url = database_url
@@ -141,19 +145,17 @@ class WorkerProcess:
             "DATABASE_URL": self.database_url,
             "DATABASE_CONN_MAX_AGE": "0",
             "CELERY_BROKER_URL": self.broker_url,
+            "PYTHONPATH": str(REPO),
             **extra_env,
         }
         with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen(
                 [
-                    sys.executable,
-                    "-m",
-                    "celery",
+                    *self.command(),
                     "-A",
                     "worker.celery",
                     "worker",
-                    "--pool",
-                    "solo",
+                    *self.pool_args,
                     "--queues",
                     ",".join(self.queues),
                     "--hostname",
@@ -169,6 +171,10 @@ class WorkerProcess:
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
+
+    def command(self) -> list[str]:
+        """What starts Celery: ``python -m celery``."""
+        return [sys.executable, "-m", "celery"]
 
     def kill(self) -> None:
         """SIGKILL: no warm shutdown, no acknowledgement, no clean-up of any kind."""
@@ -208,3 +214,85 @@ def app_broker(url: str):
         else:
             os.environ["CELERY_BROKER_URL"] = configured
         _drop_broker_connections(app)
+
+
+class GunicornServer:
+    """The app under gunicorn, DEBUG off, on the test database, as its own process group."""
+
+    def __init__(self, workdir: Path, **env: str):
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.log_path = workdir / f"gunicorn-{self.port}.log"
+        self.env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "reviewapp.settings",
+            "DATABASE_URL": database_url(settings.DATABASES["default"]),
+            "DATABASE_CONN_MAX_AGE": "0",
+            "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+            "RATE_LIMIT_REDIS_URL": settings.RATE_LIMIT_REDIS_URL,
+            "DEBUG": "false",
+            **env,
+        }
+        self.process: subprocess.Popen | None = None
+
+    def __enter__(self) -> GunicornServer:
+        with open(self.log_path, "wb") as log:
+            self.process = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "gunicorn",
+                    "reviewapp.wsgi:application",
+                    "--bind",
+                    f"127.0.0.1:{self.port}",
+                    "--workers",
+                    "2",
+                    "--timeout",
+                    "60",
+                ],  # fmt: skip
+                cwd=REPO,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        wait_for(self._answers, timeout=60, what=f"gunicorn on port {self.port}")
+        return self
+
+    def _answers(self) -> bool:
+        assert self.process.poll() is None, self.log()
+        try:
+            return requests.get(self.base + "/login/", timeout=10).status_code == 200
+        except requests.RequestException:  # not listening yet, or still loading
+            return False
+
+    def __exit__(self, *exc) -> None:
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            try:
+                os.killpg(self.process.pid, sig)
+                self.process.wait(timeout=10)
+                break
+            except ProcessLookupError:
+                break
+            except subprocess.TimeoutExpired:
+                continue
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def post(self, path: str, *, client: str, spoofed: str = "", **kwargs) -> requests.Response:
+        return requests.post(
+            self.base + path, headers=_via_proxy(client, spoofed, kwargs), **kwargs
+        )
+
+    def get(self, path: str, *, client: str, spoofed: str = "", **kwargs) -> requests.Response:
+        return requests.get(self.base + path, headers=_via_proxy(client, spoofed, kwargs), **kwargs)
+
+
+def _via_proxy(client: str, spoofed: str, kwargs: dict) -> dict:
+    """The headers as the TLS proxy passes them on: it appends the address it was
+    reached from to whatever X-Forwarded-For the client sent (``spoofed``)."""
+    headers = kwargs.pop("headers", {})
+    headers["X-Forwarded-For"] = f"{spoofed}, {client}" if spoofed else client
+    kwargs.setdefault("timeout", 30)
+    return headers

@@ -264,3 +264,95 @@ def test_the_release_path_itself_refuses_an_annotation_item(sam, ann):
 def test_it_refuses_a_csv_row_with_more_fields_than_its_header():
     with pytest.raises(workflow.InvalidInput, match="Line 2 has more fields"):
         parse_annotation_file(b"prompt,id\nI feel sad, and tired,42\n", filename="x.csv")
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        # Left open, the quote would take every later line into one prompt.
+        (
+            b'prompt,id\nI slept badly,1\n"I feel low, and tired,2\nIt is worse today,3\n',
+            "Line 3 opens a quoted field that is never closed",
+        ),
+        (b'prompt,id\n"I said "no" to her",1\n', "Line 2 is not valid CSV"),
+    ],
+)
+def test_it_refuses_a_csv_with_a_quote_left_open(content, message):
+    with pytest.raises(workflow.InvalidInput, match=message) as refused:
+        parse_annotation_file(content, filename="x.csv")
+    # Named by line, never quoted.
+    assert "tired" not in str(refused.value) and "said" not in str(refused.value)
+
+
+def _profile_no_route_reaches() -> ModelProfile:
+    return ModelProfile.objects.create(
+        name="batch-only", label="Batch only", base_model="x", queue="gen-batch-only"
+    )
+
+
+def _live_worker(*queues: str) -> None:
+    from django.utils import timezone
+
+    from reviewapp.models import WorkerHeartbeat
+
+    WorkerHeartbeat.objects.create(
+        worker="gpu0@host:1", device="cpu", queues=list(queues), last_seen=timezone.now()
+    )
+
+
+def test_it_never_preselects_a_profile_no_live_worker_drafts(client, sam):
+    client.force_login(sam)
+    page = client.get("/annotation/import/").content.decode()
+    assert '<option value="" selected>Choose a profile</option>' in page
+    assert "(no live worker)" in page and "No live worker drafts any profile now" in page
+
+    default = ModelProfile.objects.get(is_default=True)
+    _profile_no_route_reaches()
+    _live_worker(default.queue)
+    page = client.get("/annotation/import/").content.decode()
+    assert f'<option value="{default.pk}" selected>' in page
+    assert "Batch only (no live worker)" in page and "Choose a profile" not in page
+
+
+def test_it_warns_of_a_batch_no_worker_drafts_at_import_and_after(client, sam, alice):
+    """A batch for a profile no live worker consumes: said at import, on the batch
+    page, on the batch list and on the Workers page, never silent."""
+    profile = _profile_no_route_reaches()
+    _live_worker("generate", "maintenance")
+    client.force_login(sam)
+    reply = client.post(
+        "/annotation/import/",
+        {
+            "name": "Night set",
+            "profile": profile.pk,
+            "annotators_per_item": "1",
+            "file": SimpleUploadedFile("p.jsonl", JSONL),
+        },
+        follow=True,
+    )
+    page = reply.content.decode()
+    assert "no live worker drafts profile batch-only" in page
+    assert "candidates are being drafted" not in page
+    assert "2 waiting to be drafted" in page
+    assert "No live worker consumes this profile's queue (gen-batch-only)" in page
+    overview = client.get("/annotation/").content.decode()
+    assert "2 waiting, 0 failed" in overview
+
+    client.force_login(alice)
+    workers = client.get("/workers/").content.decode()
+    assert "No live worker consumes these profiles' queues: gen-batch-only" in workers
+
+
+def test_it_shows_failed_drafting_on_the_batch_page_and_list(client, sam):
+    _live_worker("generate", "maintenance")
+    batch = _batch(sam, k=1)
+    first, second = (item.draft_request for item in batch.items.all())
+    workflow.generation_fail(request_id=first.pk, reason="OutOfMemoryError")
+    workflow.generation_start(request_id=second.pk, task_id="t")
+    workflow.candidates_store(request_id=second.pk, candidates=[candidate("A reply.")])
+    client.force_login(sam)
+    page = client.get(f"/annotation/{batch.pk}/").content.decode()
+    assert "1 drafting failed" in page and "0 waiting to be drafted" in page
+    assert "Drafting failed for 1 item; annotators cannot review it." in page
+    assert "No live worker consumes" not in page
+    assert "0 waiting, 1 failed" in client.get("/annotation/").content.decode()

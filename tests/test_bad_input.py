@@ -12,8 +12,11 @@ HTTP clients add their own (cache busters).
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 import pytest
 from django.conf import settings
+from django.utils import translation
 
 from reviewapp import workflow
 from reviewapp.models import DraftRequest, Message, ModelProfile
@@ -436,3 +439,76 @@ def test_it_answers_a_bad_message_on_the_chat_page_with_400(client, patient, tex
     reply = client.post(f"/chat/{patient['token']}/", {"text": text})
     assert reply.status_code == 400
     assert not Message.objects.exists()
+
+
+@pytest.mark.parametrize("value", ["abc", "1.5", "9" * 40, "\u0000", "٣x"])
+@pytest.mark.parametrize("page", ["status", "lease"])
+def test_it_answers_a_malformed_version_on_the_review_screen_with_400(
+    client, alice, draft, page, value
+):
+    """The live parts poll with ``?v=<version>``; a mangled one is the client's mistake."""
+    client.force_login(alice)
+    call = client.get if page == "status" else client.post
+    reply = call(f"/review/{draft.pk}/{page}/?{urlencode({'v': value})}")
+    assert reply.status_code == 400
+    assert "A number was expected." in reply.content.decode()
+    assert client.get(f"/review/{draft.pk}/status/?v={draft.version}").status_code == 200
+
+
+def test_it_answers_a_malformed_candidate_in_the_live_diff_with_400_in_finnish(
+    client, alice, draft
+):
+    client.force_login(alice)
+    with translation.override(translation.get_language()):  # not Finnish for the next test
+        reply = client.post(
+            f"/review/{draft.pk}/diff/",
+            {"candidate_id": "abc", "edit_text": "x"},
+            HTTP_ACCEPT_LANGUAGE="fi",
+        )
+    assert reply.status_code == 400 and "Arvon on oltava numero." in reply.content.decode()
+    assert reply["Content-Language"] == "fi"
+    chosen = draft.candidates.first()
+    fine = client.post(f"/review/{draft.pk}/diff/", {"candidate_id": chosen.pk, "edit_text": "x"})
+    assert fine.status_code == 200
+
+
+@pytest.fixture
+def north_clinician(db):
+    """A clinician of another service, who needs break-glass to open the default one's."""
+    from reviewapp.models import Service
+    from tests.conftest import _persona
+
+    user = _persona("nina", role="clinician")
+    user.services.clear()
+    Service.objects.create(slug="north", name="North").members.add(user)
+    return user
+
+
+@pytest.mark.parametrize(
+    "reason",
+    ["Covering tonight\u0000 for the crisis line", "x" * 501, "y" * 2_000_000],
+    ids=["nul", "one-over", "two-megabytes"],
+)
+def test_it_refuses_a_break_glass_reason_with_a_nul_or_over_the_cap(
+    client, north_clinician, draft, reason
+):
+    from reviewapp.models import AuditEvent, BreakGlassGrant
+
+    client.force_login(north_clinician)
+    reply = client.post(f"/review/{draft.pk}/break-glass/", {"reason": reason})
+    assert reply.status_code == 400
+    page = reply.content.decode()
+    assert "500 characters" in page or "control characters" in page
+    assert len(page) < 20_000  # the reason is not echoed back
+    assert not BreakGlassGrant.objects.exists()
+    assert not AuditEvent.objects.filter(action="break_glass.open").exists()
+
+
+def test_it_keeps_a_break_glass_reason_of_exactly_the_cap(client, north_clinician, draft):
+    from reviewapp.models import AuditEvent, BreakGlassGrant
+
+    client.force_login(north_clinician)
+    reason = "Covering the crisis line " + "z" * 475
+    assert client.post(f"/review/{draft.pk}/break-glass/", {"reason": reason}).status_code == 302
+    assert BreakGlassGrant.objects.get().reason == reason
+    assert AuditEvent.objects.get(action="break_glass.open").details["reason"] == reason

@@ -19,10 +19,8 @@ from reviewapp.models import Decision, DraftRequest, Message
 from tests.browser import (
     WAIT_MS,
     ZOOMED,
-    chromium,
     focused,
     horizontal_overflow,
-    new_context,
     reload_until,
     screenshot_dir,
     serious_axe_violations,
@@ -46,30 +44,6 @@ CANDIDATES = (
     "A week of poor sleep is hard. What tends to keep you awake?",
     "I'm sorry it has been so difficult. Would it help to talk about what is on your mind?",
 )
-
-
-@pytest.fixture(scope="module")
-def chromium_browser():
-    with chromium() as launched:
-        yield launched
-
-
-@pytest.fixture
-def open_page(chromium_browser, live_server):
-    """Open pages in fresh browser profiles; all are closed before the database is emptied."""
-    contexts = []
-
-    def open_page(path: str | None = None, *, user=None, **options):
-        context = new_context(chromium_browser, base_url=live_server.url, user=user, **options)
-        contexts.append(context)
-        page = context.new_page()
-        if path is not None:
-            page.goto(path)
-        return page
-
-    yield open_page
-    for context in contexts:
-        context.close()
 
 
 def ready_for_review(texts=CANDIDATES, *, conversation=None, risk_level=None, waiting_minutes=0):

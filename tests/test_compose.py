@@ -11,12 +11,24 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-SECRETS = {"POSTGRES_PASSWORD": "pw-for-config", "SECRET_KEY": "key-for-config"}
-COMPOSE_VARIABLES = (*SECRETS, "REDIS_MAXMEMORY", "HF_TOKEN")
+SECRETS = {
+    "POSTGRES_PASSWORD": "pw-for-config",
+    "POSTGRES_APP_PASSWORD": "app-role-secret",
+    "SECRET_KEY": "key-for-config",
+    "AUDIT_CHAIN_KEY": "audit-key-for-config",
+}
+COMPOSE_VARIABLES = (
+    *SECRETS,
+    "REDIS_MAXMEMORY",
+    "HF_TOKEN",
+    "MIGRATE_DATABASE_URL",
+    "AUDIT_ANCHOR_WEBHOOK_URL",
+)
 GPU_WORKERS = ("worker-gpu0", "worker-gpu1")
 
 
@@ -52,13 +64,14 @@ def dockerfile_stages() -> set[str]:
     return set(re.findall(r"^FROM \S+ AS (\S+)$", text, flags=re.MULTILINE))
 
 
-def test_it_refuses_to_start_without_its_secrets():
-    done = compose("config", "--quiet", env={"SECRET_KEY": "only-this-one"})
-    assert done.returncode != 0 and "set POSTGRES_PASSWORD" in done.stderr
+@pytest.mark.parametrize("secret", SECRETS)
+def test_it_refuses_to_start_without_its_secrets(secret):
+    done = compose("config", "--quiet", env={k: v for k, v in SECRETS.items() if k != secret})
+    assert done.returncode != 0 and f"set {secret}" in done.stderr
 
 
 def test_it_runs_the_whole_stack(services):
-    assert set(services) == {"postgres", "redis", "web", *GPU_WORKERS, "beat"}
+    assert set(services) == {"postgres", "redis", "migrate", "web", *GPU_WORKERS, "beat"}
 
 
 def test_each_gpu_worker_gets_its_own_gpu_and_its_own_base_model_queues(services):
@@ -82,6 +95,7 @@ def test_the_images_it_builds_are_stages_of_the_dockerfile(services):
     assert services["web"]["build"]["target"] == "web"
     assert services["web"]["build"]["args"]["TORCH_BUILD"] == "cpu"
     assert services["beat"]["image"] == services["web"]["image"]
+    assert services["migrate"]["image"] == services["web"]["image"]
     dockerfile = (REPO / "Dockerfile").read_text()
     # The worker image's command takes its queues and name from the service.
     assert '-Q "$WORKER_QUEUES" --hostname "$WORKER_NAME@%h"' in dockerfile
@@ -90,7 +104,13 @@ def test_the_images_it_builds_are_stages_of_the_dockerfile(services):
 
 def test_every_service_has_a_health_check_and_waits_for_what_it_needs(services):
     for name, service in services.items():
+        if name == "migrate":  # one-shot: web waits for it to finish
+            continue
         assert service.get("healthcheck", {}).get("test"), f"{name} has no health check"
+    assert services["migrate"]["restart"] == "no"
+    assert services["web"]["depends_on"]["migrate"]["condition"] == (
+        "service_completed_successfully"
+    )
     assert "/healthz" in " ".join(services["web"]["healthcheck"]["test"])
     for name in (*GPU_WORKERS, "beat"):
         check = " ".join(services[name]["healthcheck"]["test"])
@@ -131,7 +151,7 @@ def test_it_logs_json_and_publishes_nothing_beyond_the_hosts_loopback(services):
 def test_workers_on_another_host_point_at_the_first_hosts_database_and_broker(services):
     """Locally the services by name; on a second GPU host, the URLs given."""
     assert services["worker-gpu0"]["environment"]["DATABASE_URL"] == (
-        "postgres://countersign:pw-for-config@postgres:5432/countersign"
+        "postgres://countersign_app:app-role-secret@postgres:5432/countersign"
     )
     remote = {
         **SECRETS,
@@ -143,3 +163,26 @@ def test_workers_on_another_host_point_at_the_first_hosts_database_and_broker(se
     worker = json.loads(done.stdout)["services"]["worker-gpu1"]["environment"]
     assert worker["DATABASE_URL"] == remote["DATABASE_URL"]
     assert worker["CELERY_BROKER_URL"] == remote["CELERY_BROKER_URL"]
+
+
+def test_the_app_connects_as_a_role_that_neither_owns_the_tables_nor_is_a_superuser(services):
+    """Only migrate connects as the owner (the image's POSTGRES_USER, a superuser); web and
+    the workers as the role deploy/postgres/ creates, and never see the owner's password."""
+    database = services["postgres"]["environment"]
+    owner, app_role = database["POSTGRES_USER"], database["APP_DB_USER"]
+    assert app_role != owner and database["APP_DB_PASSWORD"] == SECRETS["POSTGRES_APP_PASSWORD"]
+    assert urlsplit(services["migrate"]["environment"]["DATABASE_URL"]).username == owner
+    assert services["migrate"]["command"] == ["python", "manage.py", "migrate", "--noinput"]
+    for name in ("web", *GPU_WORKERS, "beat"):
+        environment = services[name]["environment"]
+        assert urlsplit(environment["DATABASE_URL"]).username == app_role, name
+        assert SECRETS["POSTGRES_PASSWORD"] not in json.dumps(environment), name
+        assert "migrate" not in " ".join(services[name].get("command") or []), name
+    # The role and its grants come with the database, from this repository's files.
+    mounts = {mount["target"]: mount for mount in services["postgres"]["volumes"]}
+    initdb = mounts["/docker-entrypoint-initdb.d"]
+    assert Path(initdb["source"]) == REPO / "deploy" / "postgres" / "initdb"
+    script = (Path(initdb["source"]) / "10-app-role.sh").read_text()
+    grants = next(target for target in mounts if target.endswith("app-grants.sql"))
+    assert Path(mounts[grants]["source"]) == REPO / "deploy" / "postgres" / "app-grants.sql"
+    assert f"-f {grants}" in script and "NOSUPERUSER" in script

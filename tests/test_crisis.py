@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.utils import timezone
 
 from reviewapp import workflow
 from reviewapp.export import ExportOptions, dataset_export
@@ -224,10 +225,13 @@ def test_the_overview_shows_alerts_never_delivered(client, sam, webhook):
     assert "not delivered to the on-call clinician" in page and "URLError" in page
 
 
-def test_it_warns_when_crisis_alerts_have_nowhere_to_go(settings):
+def test_it_warns_in_production_when_crisis_alerts_have_nowhere_to_go(settings):
     from reviewapp.checks import crisis_alerts_have_somewhere_to_go
 
     settings.COUNTERSIGN = {**settings.COUNTERSIGN, "ON_CALL_EMAILS": [], "CRISIS_WEBHOOK_URL": ""}
+    settings.PRODUCTION = False  # the demo: its pages say nobody is paged
+    assert crisis_alerts_have_somewhere_to_go(None) == []
+    settings.PRODUCTION = True
     assert [w.id for w in crisis_alerts_have_somewhere_to_go(None)] == ["countersign.W001"]
 
 
@@ -250,3 +254,82 @@ def test_it_finds_the_locales_resources_however_the_locale_is_spelled():
 
     assert resources_for("fi-fi")[0]["contact"] == "09 2525 0111"
     assert resources_for("FI_fi")[0]["contact"] == "09 2525 0111"
+
+
+# --- what the pages say became of the alert (issue 17, item 16) ----------------------
+
+
+def _banner_state(client, draft) -> str:
+    page = client.get(f"/review/{draft.pk}/").content.decode()
+    banner = page.split('class="banner-crisis"', 1)[1].split("</section>", 1)[0]
+    return banner
+
+
+def test_with_no_channel_the_alert_is_recorded_undeliverable_not_sent(caplog):
+    """The demo's case: the task does not report success, it says nobody was paged."""
+    from reviewapp.risk.alerts import NO_CHANNEL
+    from worker.tasks import send_crisis_alert
+
+    alert = CrisisAlert.objects.get(draft_request=_crisis_request())
+    with caplog.at_level("WARNING", logger="reviewapp.risk.alerts"):
+        assert send_crisis_alert.apply(args=[alert.pk]).get() is False
+    assert send_crisis_alert.apply(args=[alert.pk]).get() is False  # a redelivery
+    alert.refresh_from_db()
+    assert alert.last_error == NO_CHANNEL and not alert.email_sent_at
+    assert [r.levelname for r in caplog.records if "nobody was paged" in r.getMessage()] == [
+        "WARNING"
+    ]
+    assert AuditEvent.objects.filter(action="crisis.undeliverable").count() == 1
+    assert not AuditEvent.objects.filter(action="crisis.notify").exists()
+
+
+def test_the_banner_says_nobody_was_paged_when_no_channel_is_configured(client, alice, sam):
+    draft = _crisis_request()
+    crisis_alert_send(alert_id=CrisisAlert.objects.get(draft_request=draft).pk)
+    client.force_login(alice)
+    banner = _banner_state(client, draft)
+    assert 'data-alert-state="no_channel"' in banner and "nobody was paged" in banner
+    assert "has been notified" not in banner and "have been notified" not in banner
+    client.force_login(sam)
+    overview = client.get("/supervisor/").content.decode()
+    assert "No on-call alert channel is configured" in overview
+    assert "nobody is paged" in overview
+
+
+def test_the_banner_says_when_and_how_on_call_was_paged(client, alice, webhook, mailoutbox):
+    draft = _crisis_request()
+    assert crisis_alert_send(alert_id=CrisisAlert.objects.get(draft_request=draft).pk)
+    client.force_login(alice)
+    banner = _banner_state(client, draft)
+    sent_at = CrisisAlert.objects.get(draft_request=draft).email_sent_at
+    assert 'data-alert-state="sent"' in banner
+    assert timezone.localtime(sent_at).strftime("%Y-%m-%d %H:%M") in banner
+    assert "e-mail" in banner and "webhook" in banner
+
+
+def test_the_banner_says_an_alert_is_pending_or_failed(client, alice, webhook, settings):
+    _, status = webhook
+    status["code"] = 500
+    settings.COUNTERSIGN = {**settings.COUNTERSIGN, "ON_CALL_EMAILS": []}
+    draft = _crisis_request()
+    alert = CrisisAlert.objects.get(draft_request=draft)
+    assert crisis_alert_send(alert_id=alert.pk) is False
+    client.force_login(alice)
+    banner = _banner_state(client, draft)
+    assert 'data-alert-state="pending"' in banner and "HTTPError" in banner
+    CrisisAlert.objects.filter(pk=alert.pk).update(
+        attempts=settings.COUNTERSIGN["MAX_ALERT_ATTEMPTS"]
+    )
+    banner = _banner_state(client, draft)
+    assert 'data-alert-state="failed"' in banner and "nobody was paged" in banner
+
+
+def test_a_covered_crisis_shows_the_alert_that_paged_for_it(client, alice, webhook, mailoutbox):
+    first = _crisis_request()
+    assert crisis_alert_send(alert_id=CrisisAlert.objects.get(draft_request=first).pk)
+    again = patient_message(CRISIS_TEXT, conversation=first.message.conversation)
+    covered = again.draft_requests.get()
+    client.force_login(alice)
+    banner = _banner_state(client, covered)
+    assert 'data-alert-state="sent"' in banner and f"request #{first.pk}" in banner
+    assert len(mailoutbox) == 1

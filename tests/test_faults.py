@@ -24,7 +24,7 @@ from reviewapp import workflow
 from reviewapp.models import AuditEvent, Candidate, Decision, DraftRequest, Message
 from reviewapp.tokens import api_token_create
 from tests.factories import patient_message, ready_request
-from tests.processes import RedisServer, WorkerProcess, app_broker, database_url
+from tests.processes import RedisServer, database_url
 from tests.test_full_loop import wait_for
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(60)]
@@ -32,42 +32,6 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(60)]
 
 def per_set() -> int:
     return settings.COUNTERSIGN["CANDIDATES_PER_REQUEST"]
-
-
-@pytest.fixture
-def broker(tmp_path):
-    """A private Redis that this process publishes to; killed at the end, whatever happens."""
-    server = RedisServer(tmp_path)
-    server.start()
-    try:
-        with app_broker(server.url):
-            yield server
-    finally:
-        server.kill()
-
-
-@pytest.fixture
-def start_worker(broker, tmp_path, tiny_profile):
-    """Start a worker subprocess on the private broker and the test database."""
-    started: list[WorkerProcess] = []
-
-    def start(**env: str) -> WorkerProcess:
-        process = WorkerProcess(
-            broker_url=broker.url,
-            database_url=database_url(connection.settings_dict),
-            queues=[tiny_profile.queue],
-            workdir=tmp_path,
-        )
-        process.start(**env)
-        started.append(process)
-        return process
-
-    try:
-        yield start
-    finally:
-        for process in started:
-            process.kill()
-            print(f"--- {process.log_path.name} ---\n{process.log()[-4000:]}")
 
 
 def drafted_exactly_once(drafts: list[DraftRequest], broker: RedisServer, queue: str) -> None:
@@ -122,9 +86,9 @@ def test_it_drafts_every_request_once_after_a_worker_is_killed_mid_generation(
     # acks_late: the dead worker's delivery is still the broker's, unacknowledged.
     assert broker.unacked() == 1
 
-    # The sweeper re-publishes the lost run, and the two still queued (duplicates).
+    # The sweeper re-publishes the lost run; the two still queued wait in the broker.
     swept = workflow.requests_sweep_stale(older_than=timedelta(0))
-    assert sorted(swept) == sorted(d.pk for d in drafts)
+    assert swept == [killed.pk]
     # A visibility timeout of a second (an hour in production) makes the broker hand
     # the dead worker's delivery out again on the next worker's start: a third
     # delivery of that request, with the killed run's own task id.
@@ -228,8 +192,12 @@ def test_it_accepts_and_later_drafts_messages_written_while_the_broker_fails(
     else:
         broker.thaw()
     start_worker()
-    swept = workflow.requests_sweep_stale(older_than=timedelta(0))
-    assert sorted(swept) == sorted(d.pk for d in drafts)
+    swept = set(workflow.requests_sweep_stale(older_than=timedelta(0)))
+    # Only what the broker lost is published again: those written while it was down;
+    # a publish that timed out against the hung broker may have landed once it woke.
+    if fault == "down":
+        assert {d.pk for d in drafts[1:]} <= swept
+    assert swept <= {d.pk for d in drafts}
     drafted_exactly_once(drafts, broker, tiny_profile.queue)
 
 

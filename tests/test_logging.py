@@ -147,3 +147,28 @@ def test_log_format_comes_from_the_environment_and_is_checked():
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60
     )
     assert done.returncode != 0 and "LOG_FORMAT must be one of plain, json" in done.stderr
+
+
+def test_with_debug_on_a_django_record_is_written_once_and_redacted():
+    """Django's own logging config adds a console handler to the ``django`` logger when
+    DEBUG is on; a record must not be written a second time through it, unredacted."""
+    code = (
+        "import django, logging; django.setup()\n"
+        "try:\n"
+        "    raise ValueError('could not store ' + 'Zebra-Canary words')\n"
+        "except ValueError:\n"
+        "    logging.getLogger('django.request').error(\n"
+        "        'Internal Server Error: %s', '/chat/SECRET-TOKEN-42/', exc_info=True)\n"
+        "logging.getLogger('django.security.csrf').warning('Forbidden: /chat/SECRET-TOKEN-42/')\n"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "reviewapp.settings", "DEBUG": "true"}
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    logged = done.stderr
+    assert logged.count("Internal Server Error") == 1, logged
+    assert logged.count("Forbidden: /chat/[redacted]/") == 1, logged
+    assert "Internal Server Error: /chat/[redacted]/" in logged
+    assert "ValueError: [withheld]" in logged
+    assert "SECRET-TOKEN-42" not in logged and "Zebra-Canary" not in logged

@@ -14,6 +14,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from reviewapp import workflow
 from reviewapp.models import DraftRequest, WorkerHeartbeat
 from reviewapp.observability import events, store
+from reviewapp.observability.beat import sweep_run_record
 from reviewapp.observability.events import lease_expiries_count
 from tests.factories import patient_message, ready_request
 from tests.processes import app_broker
@@ -68,10 +69,11 @@ def test_it_serves_metrics_only_to_the_bearer_of_the_token(settings):
 def test_it_answers_probes_by_any_host_name_but_nothing_else(settings):
     """Probes come by the container's name; everything else still needs an allowed host."""
     settings.SECURE_SSL_REDIRECT = True
+    sweep_run_record()  # beat runs (tests/test_workers.py: when it does not)
     probe = Client(HTTP_HOST="10.0.3.7:8000")
     health = probe.get("/healthz")
     assert health.status_code == 200
-    assert health.json() == {"status": "ok", "database": "ok", "broker": "ok"}
+    assert health.json() == {"status": "ok", "database": "ok", "broker": "ok", "beat": "ok"}
     assert probe.get("/queue/").status_code == 400  # DisallowedHost
 
 
@@ -80,7 +82,12 @@ def test_it_reports_unhealthy_when_the_broker_does_not_answer(settings):
     settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"
     health = Client().get("/healthz")
     assert health.status_code == 503
-    assert health.json() == {"status": "unavailable", "database": "ok", "broker": "ConnectionError"}
+    assert health.json() == {
+        "status": "unavailable",
+        "database": "ok",
+        "broker": "ConnectionError",
+        "beat": "missing",
+    }
 
 
 @pytest.mark.django_db

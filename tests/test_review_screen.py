@@ -193,6 +193,24 @@ def test_it_moves_to_the_next_and_previous_request_in_queue_order(alice_client):
     assert alice_client.get(f"/review/{first.pk}/next/")["Location"] == "/queue/"
 
 
+def test_next_and_previous_step_over_the_rest_of_a_conversation(alice_client):
+    """The queue has a row per conversation, so moving on from a conversation that holds
+    several open requests goes to the next conversation, not through its own requests."""
+    flooding, other = ready_request(), ready_request()
+    message = Message.objects.create(
+        conversation=flooding.message.conversation, role="patient", text="Hello?"
+    )
+    extra = DraftRequest.objects.create(
+        message=message, profile=flooding.profile, waiting_since=flooding.waiting_since
+    )
+    assert alice_client.get(f"/review/{flooding.pk}/next/")["Location"] == f"/review/{other.pk}/"
+    assert alice_client.get(f"/review/{extra.pk}/next/")["Location"] == f"/review/{other.pk}/"
+    assert alice_client.get(f"/review/{other.pk}/prev/")["Location"] in (
+        f"/review/{flooding.pk}/",
+        f"/review/{extra.pk}/",
+    )
+
+
 def test_it_offers_every_action_a_key_and_a_help_overlay(alice_client):
     draft = ready_request()
     page = alice_client.get(f"/review/{draft.pk}/").content.decode()

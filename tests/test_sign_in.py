@@ -7,12 +7,15 @@ import os
 import subprocess
 import sys
 import time
+from base64 import b32decode, b32encode
 from io import StringIO
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
+from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from reviewapp.models import AuditEvent
@@ -44,7 +47,9 @@ def test_login_rotates_the_session_and_is_audited(client, alice):
     assert AuditEvent.objects.filter(action="login", actor=alice).exists()
 
 
-def test_a_new_clinician_enrols_an_authenticator_before_seeing_anything(client, alice):
+def test_a_new_clinician_enrols_an_authenticator_before_seeing_anything(client, alice, settings):
+    """Where users may enrol themselves (the demo), the page shows a new key and its QR code."""
+    _self_enrol(settings, True)
     TOTPDevice.objects.filter(user=alice).delete()
     _log_in(client, alice)
     page = client.get("/account/two-factor/?next=/queue/")
@@ -151,11 +156,15 @@ def test_the_production_settings_pass_the_deploy_check():
         "ALLOWED_HOSTS": "desk.example.org",
         # The project's own check warns until crisis alerts have somewhere to go.
         "ON_CALL_EMAILS": "on-call@example.org",
+        # ... and refuses to start without the audit chain's key.
+        "AUDIT_CHAIN_KEY": "a-long-random-audit-chain-key-" + "z" * 40,
     }
     result = _deploy_check(env)
     assert result.returncode == 0, result.stdout + result.stderr
     warned = _deploy_check({k: v for k, v in env.items() if k != "ON_CALL_EMAILS"})
     assert warned.returncode != 0 and "countersign.W001" in warned.stderr + warned.stdout
+    unkeyed = _deploy_check({k: v for k, v in env.items() if k != "AUDIT_CHAIN_KEY"})
+    assert unkeyed.returncode != 0 and "countersign.E004" in unkeyed.stderr + unkeyed.stdout
 
 
 def _deploy_check(env: dict) -> subprocess.CompletedProcess:
@@ -186,10 +195,38 @@ def test_api_tokens_are_hashed_shown_once_and_revocable(client, alice):
     assert "apitoken.revoke" in _actions()
 
 
+def _self_enrol(settings, allowed: bool) -> None:
+    settings.COUNTERSIGN = {**settings.COUNTERSIGN, "SECOND_FACTOR_SELF_ENROL": allowed}
+
+
+def _issue_authenticator(username: str) -> str:
+    """What the administrator sees and hands over, out of band: enrolauthenticator's output."""
+    out = StringIO()
+    call_command("enrolauthenticator", username, stdout=out)
+    return out.getvalue()
+
+
+def _code_from_key(key: str) -> str:
+    """The code an authenticator app shows for a typed-in (base32) key."""
+    return f"{totp(b32decode(key), 30, 0, 6, 0):06d}"
+
+
+def _secrets_shown(response, device: TOTPDevice) -> list[str]:
+    """Whatever in a response would let its reader set up ``device``'s codes."""
+    body = response.content.decode() + str(dict(response.items()))
+    shown = [
+        secret
+        for secret in (b32encode(device.bin_key).decode(), device.key, "otpauth", "<svg")
+        if secret in body
+    ]
+    context = response.context or {}
+    return shown + [name for name in ("secret", "qr_svg") if name in context]
+
+
 def test_where_self_enrolment_is_off_an_administrator_issues_the_authenticator(
     client, alice, settings
 ):
-    settings.COUNTERSIGN = {**settings.COUNTERSIGN, "SECOND_FACTOR_SELF_ENROL": False}
+    _self_enrol(settings, False)
     TOTPDevice.objects.filter(user=alice).delete()
     _log_in(client, alice)
     refused = client.get("/account/two-factor/?next=/queue/")
@@ -197,17 +234,50 @@ def test_where_self_enrolment_is_off_an_administrator_issues_the_authenticator(
     assert not TOTPDevice.objects.filter(user=alice).exists()
     assert "second_factor.missing" in _actions()
 
-    out = StringIO()
-    call_command("enrolauthenticator", "alice", stdout=out)
-    assert out.getvalue().startswith("otpauth://totp/")
-    page = client.get("/account/two-factor/?next=/queue/")
-    assert page.status_code == 200 and "secret" in page.context
+    printed = _issue_authenticator("alice")
+    link, key_line = printed.splitlines()
     device = TOTPDevice.objects.get(user=alice)
-    client.post("/account/two-factor/", {"code": code_for(device), "next": "/queue/"})
+    key = b32encode(device.bin_key).decode()
+    assert link.startswith("otpauth://totp/") and parse_qs(urlsplit(link).query)["secret"] == [key]
+    assert key_line == f"key: {key}"  # for typing into the app
+    page = client.get("/account/two-factor/?next=/queue/")
+    assert page.status_code == 200 and b"administrator" in page.content
+    right = client.post("/account/two-factor/", {"code": _code_from_key(key), "next": "/queue/"})
+    assert right.status_code == 302 and right["Location"] == "/queue/"
+    assert _secrets_shown(page, device) == [] and _secrets_shown(right, device) == []
     assert client.get("/queue/").status_code == 200
+    assert TOTPDevice.objects.get(user=alice).confirmed
     with pytest.raises(CommandError, match="use --replace"):
         call_command("enrolauthenticator", "alice", stdout=StringIO())
-    assert "second_factor.issued" in _actions()
+    assert {"second_factor.issued", "second_factor.enrolled"} <= set(_actions())
+
+
+def test_a_password_alone_never_sees_or_confirms_an_issued_authenticator(client, alice, settings):
+    """Production: whoever holds only the password gets no secret or QR code from any page of
+    the login flow, and guessing does not confirm the device; its holder still signs in."""
+    _self_enrol(settings, False)
+    TOTPDevice.objects.filter(user=alice).delete()
+    _issue_authenticator("alice")
+    device = TOTPDevice.objects.get(user=alice)
+    flow = [client.get("/login/"), _log_in(client, alice)]
+    flow.append(client.get(flow[-1]["Location"]))  # the queue sends to the second factor
+    flow.append(client.get(flow[-1]["Location"]))
+    assert flow[-1].status_code == 200 and b'name="code"' in flow[-1].content
+    flow.append(client.post("/account/two-factor/", {"code": "000000", "next": "/queue/"}))
+    assert flow[-1].status_code == 400
+    flow.append(client.post("/account/two-factor/", {"code": "abc", "next": "/queue/"}))
+    flow.append(client.get("/queue/"))
+    assert flow[-1].status_code == 302 and "/account/two-factor/" in flow[-1]["Location"]
+    for response in flow:
+        assert _secrets_shown(response, device) == [], response.request["PATH_INFO"]
+    assert not TOTPDevice.objects.get(user=alice).confirmed
+
+    holder = TwoFactorClient()
+    _log_in(holder, alice)
+    device.throttle_reset()  # the guesses above would make the next code wait
+    signed = holder.post("/account/two-factor/", {"code": code_for(device), "next": "/queue/"})
+    assert signed.status_code == 302 and holder.get("/queue/").status_code == 200
+    assert TOTPDevice.objects.get(user=alice).confirmed
 
 
 def test_production_settings_do_not_let_users_enrol_themselves():

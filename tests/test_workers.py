@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from io import StringIO
 
 import pytest
 from django.core.checks import run_checks
+from django.core.management import CommandError, call_command
+from django.test import Client
 from django.utils import timezone
 
-from reviewapp.models import WorkerHeartbeat
+from reviewapp.models import PeriodicRun, WorkerHeartbeat
 from tests.factories import patient_message
 from tests.test_full_loop import wait_for
 
@@ -92,3 +95,45 @@ def test_it_warns_of_a_profile_queue_no_live_worker_consumes(client, alice, tiny
     WorkerHeartbeat.objects.filter(worker="gpu0@host:2").update(last_seen=now - timedelta(hours=1))
     page = client.get("/workers/").content.decode()
     assert "No live worker consumes these profiles' queues: generate." in page
+
+
+@pytest.mark.django_db
+def test_it_reports_beat_missing_until_the_sweeper_has_run(settings):
+    """No sweep recorded: a worker started without beat. Degraded (200), not down."""
+    health = Client().get("/healthz")
+    assert health.status_code == 200
+    assert health.json()["status"] == "degraded" and health.json()["beat"] == "missing"
+    with pytest.raises(CommandError, match="the sweeper has never run"):
+        call_command("worker_health", beat=True)
+
+    # A sweep long ago: beat stopped.
+    PeriodicRun.objects.create(
+        task="sweep_stale_requests",
+        ran_at=timezone.now() - timedelta(seconds=4 * settings.SWEEP_INTERVAL_SECONDS),
+    )
+    assert Client().get("/healthz").json()["beat"] == "stale"
+    with pytest.raises(CommandError, match="the sweeper last ran"):
+        call_command("worker_health", beat=True)
+
+
+@pytest.mark.django_db
+def test_it_warns_of_a_missing_beat_in_a_live_workers_check():
+    WorkerHeartbeat.objects.create(worker="gpu0@host:7", device="cpu", last_seen=timezone.now())
+    out, err = StringIO(), StringIO()
+    call_command("worker_health", hostname="gpu0@host", stdout=out, stderr=err)
+    assert "gpu0@host:7 reported" in out.getvalue()
+    assert "the sweeper has never run" in err.getvalue()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_reports_beat_ok_after_a_real_sweep(celery_worker):
+    from worker.tasks import sweep_stale_requests
+
+    sweep_stale_requests.delay()
+    wait_for(lambda: PeriodicRun.objects.exists(), what="the sweep's recorded run")
+    health = Client().get("/healthz")
+    assert health.status_code == 200
+    assert health.json() == {"status": "ok", "database": "ok", "broker": "ok", "beat": "ok"}
+    out, err = StringIO(), StringIO()
+    call_command("worker_health", beat=True, stdout=out, stderr=err)
+    assert "the sweeper ran" in out.getvalue() and err.getvalue() == ""

@@ -4,6 +4,11 @@ Task threads submit jobs and wait on a future; one dispatcher thread takes the
 oldest job, waits at most ``window_s`` from that job's arrival for batch-mates
 with the same key (same base model and sampling settings), and runs them
 together. Jobs with another key wait for the next round, in arrival order.
+
+When the worker stops (``worker.shutdown``) no new batch starts: waiting jobs
+fail with ``ShuttingDown`` at once, and the batch being generated has until the
+shutdown's bound to finish before its jobs fail the same way (the generation
+itself runs on in this daemon thread, its result dropped, until the process exits).
 """
 
 from __future__ import annotations
@@ -16,8 +21,10 @@ from collections.abc import Callable, Hashable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 
+from worker import shutdown
 
-@dataclass
+
+@dataclass(eq=False)  # hashed by identity: kept in a set while outstanding
 class _Pending:
     key: Hashable
     job: object
@@ -41,12 +48,44 @@ class Batcher:
         self._held: deque[_Pending] = deque()
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
+        # Every job submitted and not yet answered, so a shutdown can answer them all.
+        self._outstanding: set[_Pending] = set()
+        self._outstanding_lock = threading.Lock()
+        shutdown.on_begin(self._stop)
 
     def submit(self, key: Hashable, job, *, rows: int) -> Future:
         pending = _Pending(key=key, job=job, rows=rows)
+        with self._outstanding_lock:
+            self._outstanding.add(pending)
+        if shutdown.stopping():
+            self._settle(pending, exc=shutdown.ShuttingDown())
+            return pending.future
         self._ensure_started()
         self._inbox.put(pending)
         return pending.future
+
+    def _settle(self, pending: _Pending, *, result=None, exc: BaseException | None = None) -> None:
+        """Answer a job once: a late result of an abandoned batch is dropped."""
+        with self._outstanding_lock:
+            if pending not in self._outstanding:
+                return
+            self._outstanding.discard(pending)
+        if exc is not None:
+            pending.future.set_exception(exc)
+        else:
+            pending.future.set_result(result)
+
+    def _stop(self, within: float) -> None:
+        """The worker is stopping: jobs not answered within ``within`` seconds fail."""
+        timer = threading.Timer(within, self._abandon_outstanding)
+        timer.daemon = True
+        timer.start()
+
+    def _abandon_outstanding(self) -> None:
+        with self._outstanding_lock:
+            abandoned = list(self._outstanding)
+        for pending in abandoned:
+            self._settle(pending, exc=shutdown.ShuttingDown())
 
     def _ensure_started(self) -> None:
         with self._start_lock:
@@ -57,14 +96,18 @@ class Batcher:
     def _loop(self) -> None:
         while True:
             batch = self._gather()
+            if shutdown.stopping():  # no new batch once the worker is stopping
+                for pending in batch:
+                    self._settle(pending, exc=shutdown.ShuttingDown())
+                continue
             try:
                 results = self._run(batch[0].key, [p.job for p in batch])
             except BaseException as exc:  # every waiting task must hear of it
                 for pending in batch:
-                    pending.future.set_exception(exc)
+                    self._settle(pending, exc=exc)
                 continue
             for pending, result in zip(batch, results, strict=True):
-                pending.future.set_result(result)
+                self._settle(pending, result=result)
 
     def _gather(self) -> list[_Pending]:
         first = self._held.popleft() if self._held else self._inbox.get()

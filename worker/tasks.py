@@ -5,16 +5,19 @@ from __future__ import annotations
 import logging
 import time
 
+from celery.exceptions import Reject
 from django.conf import settings
 
 from reviewapp import workflow
 from reviewapp.comparisons import candidates_per_version, drafting_versions, interleave
 from reviewapp.models import ModelProfile
+from reviewapp.observability.beat import sweep_run_record
 from reviewapp.observability.events import failure, lease_expiries_count
-from worker.celery import app
+from worker.celery import HANDED_BACK, app
 from worker.health import heartbeat_write_safely
 from worker.prompts import steered
 from worker.second_opinion import second_opinion
+from worker.shutdown import ShuttingDown, stopping
 from worker.spec import ProfileSpec
 
 logger = logging.getLogger(__name__)
@@ -38,8 +41,14 @@ def profile_spec(profile: ModelProfile, *, steering_note: str = "") -> ProfileSp
 
 @app.task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=MAX_RETRIES)
 def generate_candidates(self, request_id: int) -> str:
-    """Draft the candidate set for one request. Safe to run twice: one set is kept."""
+    """Draft the candidate set for one request. Safe to run twice: one set is kept.
+
+    While the worker stops (``worker.shutdown``) a draft not finished within the
+    bound goes back to queued and its delivery back to the broker.
+    """
     started = time.monotonic()
+    if stopping():
+        raise Reject(HANDED_BACK, requeue=True)
     draft_request = workflow.generation_start(request_id=request_id, task_id=self.request.id)
     if draft_request is None:
         return "skipped"
@@ -69,6 +78,11 @@ def generate_candidates(self, request_id: int) -> str:
             )
             for profile in versions
         ]
+    except ShuttingDown:
+        # Queued again before the delivery is: whoever takes it next may start at once.
+        workflow.generation_requeue(request_id=request_id, task_id=self.request.id)
+        logger.warning("request %s handed back: the worker is stopping", request_id)
+        raise Reject(HANDED_BACK, requeue=True) from None
     except Exception as exc:
         # Only the exception type: its message may quote the patient's text.
         logger.error("generation for request %s failed: %s", request_id, type(exc).__name__)
@@ -110,6 +124,7 @@ def generate_candidates(self, request_id: int) -> str:
 def sweep_stale_requests() -> list[int]:
     from reviewapp.snapshots import snapshots_resend
 
+    sweep_run_record()  # beat is alive: /healthz and worker_health read it
     workflow.crisis_alerts_resend()
     snapshots_resend()
     try:
@@ -125,6 +140,14 @@ def send_crisis_alert(alert_id: int) -> bool:
     from reviewapp.risk.alerts import crisis_alert_send
 
     return crisis_alert_send(alert_id=alert_id)
+
+
+@app.task(acks_late=True)
+def anchor_audit_chain() -> dict:
+    """The audit chain's head, written out of the database (reviewapp/audit_anchors.py)."""
+    from reviewapp.audit_anchors import anchor_write
+
+    return anchor_write().as_json()
 
 
 # An export of a large history runs for minutes, past the generation time limit.

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest
-from django.shortcuts import get_object_or_404
+from django.http import Http404, HttpRequest
+from django.utils import timezone
 from ninja import Query, Router
 
 from reviewapp import workflow
@@ -11,8 +11,9 @@ from reviewapp.api.auth import ClinicianToken
 from reviewapp.api.schemas import ClaimOut, DecisionIn, DecisionOut, DraftOut, Queue, errors
 from reviewapp.audit import audit_record
 from reviewapp.models import DraftRequest
-from reviewapp.queue import queue_items
+from reviewapp.queue import QueueFilters, queue_rows
 from reviewapp.services import visible_drafts
+from reviewapp.views.errors import audit_denied
 
 router = Router(tags=["clinician"], auth=ClinicianToken())
 
@@ -22,30 +23,41 @@ def _reviewer(request: HttpRequest):
     return request.auth
 
 
-def _visible_draft(user, draft_id: int, drafts=None) -> DraftRequest:
+def _visible_draft(request: HttpRequest, user, draft_id: int, drafts=None) -> DraftRequest:
     """The request, if ``user`` may see it; another service's is not found (404), as
-    if it did not exist: an id tells nothing."""
-    drafts = visible_drafts(DraftRequest.objects.all() if drafts is None else drafts, user)
-    return get_object_or_404(drafts, pk=draft_id, purpose=DraftRequest.Purpose.REPLY)
+    if it did not exist: an id tells nothing. That refusal is audited, as the pages'
+    are (the caller is told nothing, the log is)."""
+    drafts = DraftRequest.objects.all() if drafts is None else drafts
+    replies = drafts.filter(pk=draft_id, purpose=DraftRequest.Purpose.REPLY)
+    draft = visible_drafts(replies, user).first()
+    if draft is None:
+        if replies.exists():  # there, but another service's
+            audit_denied(request, channel="api")
+        raise Http404
+    return draft
 
 
 @router.get("/queue", response={200: Queue, **errors(401, 403, 422)})
 def queue(request: HttpRequest, limit: int = Query(50, ge=1, le=200)):
-    """Open requests in queue order: crisis first, then longest waiting."""
+    """One item per conversation with open requests, as on the queue page: highest risk
+    first, then longest waiting. ``id`` is the request to work (the newest, which answers
+    the conversation as it is now); ``open_requests`` how many it has open."""
     user = _reviewer(request)
+    rows = queue_rows(user=user, filters=QueueFilters(), now=timezone.now(), limit=limit)
     return {
         "items": [
             {
-                "id": item.pk,
-                "status": item.status,
-                "risk_level": item.risk_level,
-                "conversation": item.message.conversation_id,
-                "created_at": item.created_at,
-                "waiting_since": item.waiting_since,
-                "claimed_by": item.claimed_by.username if item.claimed_by else None,
-                "version": item.version,
+                "id": row.pk,
+                "status": row.status,
+                "risk_level": row.risk_level,
+                "conversation": row.conversation,
+                "open_requests": row.open_count,
+                "created_at": row.created_at,
+                "waiting_since": row.waiting_since,
+                "claimed_by": row.holder,
+                "version": row.version,
             }
-            for item in queue_items(user)[:limit]
+            for row in rows
         ]
     }
 
@@ -54,7 +66,10 @@ def queue(request: HttpRequest, limit: int = Query(50, ge=1, le=200)):
 def draft_detail(request: HttpRequest, draft_id: int):
     user = _reviewer(request)
     draft = _visible_draft(
-        user, draft_id, DraftRequest.objects.select_related("message__conversation", "claimed_by")
+        request,
+        user,
+        draft_id,
+        DraftRequest.objects.select_related("message__conversation", "claimed_by"),
     )
     audit_record(action="draft.view", actor=user, obj=draft, request=request, via="api")
     return {
@@ -80,7 +95,7 @@ def draft_detail(request: HttpRequest, draft_id: int):
 )
 def claim(request: HttpRequest, draft_id: int):
     user = _reviewer(request)
-    _visible_draft(user, draft_id)
+    _visible_draft(request, user, draft_id)
     draft = workflow.draft_request_claim(request_id=draft_id, user=user, request=request)
     return {
         "id": draft.pk,
@@ -97,7 +112,7 @@ def claim(request: HttpRequest, draft_id: int):
 )
 def decide(request: HttpRequest, draft_id: int, payload: DecisionIn):
     user = _reviewer(request)
-    _visible_draft(user, draft_id)
+    _visible_draft(request, user, draft_id)
     decision = workflow.draft_request_decide(
         request_id=draft_id,
         user=user,

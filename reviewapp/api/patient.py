@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, JsonResponse
 from ninja import Router
 
 from reviewapp import workflow
@@ -17,6 +17,7 @@ from reviewapp.api.schemas import (
     MessageList,
     errors,
 )
+from reviewapp.lib import rate_limit
 from reviewapp.models import Conversation, DraftRequest, Service
 from reviewapp.risk.support import crisis_support_for
 
@@ -36,10 +37,20 @@ def awaiting_reply(conversation: Conversation) -> bool:
     return DraftRequest.objects.open().filter(message__conversation=conversation).exists()
 
 
+def _too_many(refusal: rate_limit.Refusal) -> JsonResponse:
+    response = JsonResponse({"error": refusal.message}, status=429)
+    response["Retry-After"] = str(refusal.retry_after)
+    return response
+
+
 @router.post(
-    "/conversations", response={201: ConversationCreated, **errors(400, 413, 415, 422)}, auth=None
+    "/conversations",
+    response={201: ConversationCreated, **errors(400, 413, 415, 422, 429)},
+    auth=None,
 )
 def create_conversation(request: HttpRequest, payload: ConversationIn | None = None):
+    if refusal := rate_limit.patient_request(request, starting=True):
+        return _too_many(refusal)
     service = None
     if payload and payload.service:
         service = Service.objects.filter(slug=payload.service).first()
@@ -53,11 +64,13 @@ def create_conversation(request: HttpRequest, payload: ConversationIn | None = N
 
 @router.post(
     "/conversations/{conversation_id}/messages",
-    response={201: MessageCreated, **errors(400, 401, 404, 413, 415, 422)},
+    response={201: MessageCreated, **errors(400, 401, 404, 413, 415, 422, 429)},
     auth=ConversationBearer(),
 )
 def post_message(request: HttpRequest, conversation_id: UUID, payload: MessageIn):
     conversation = _own_conversation(request, conversation_id)
+    if refusal := rate_limit.patient_request(request, message_to=conversation):
+        return _too_many(refusal)
     message = workflow.message_receive(
         conversation=conversation, text=payload.text, request=request
     )
@@ -68,11 +81,13 @@ def post_message(request: HttpRequest, conversation_id: UUID, payload: MessageIn
 
 @router.get(
     "/conversations/{conversation_id}/messages",
-    response={200: MessageList, **errors(401, 404, 422)},
+    response={200: MessageList, **errors(401, 404, 422, 429)},
     auth=ConversationBearer(),
 )
 def list_messages(request: HttpRequest, conversation_id: UUID):
     conversation = _own_conversation(request, conversation_id)
+    if refusal := rate_limit.patient_request(request):
+        return _too_many(refusal)
     return {
         "messages": list(conversation.messages.patient_visible().select_related("decision")),
         "awaiting_reply": awaiting_reply(conversation),

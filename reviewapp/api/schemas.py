@@ -109,13 +109,18 @@ class MessageList(Schema):
 
 
 class QueueItem(Schema):
+    """A conversation with open requests. ``id``, ``status``, ``created_at``,
+    ``claimed_by`` and ``version`` are those of the request to work (its newest);
+    ``risk_level`` is the highest and ``waiting_since`` the oldest of its open ones."""
+
     id: int
     status: str
     risk_level: str
     conversation: UUID
+    open_requests: int = Field(description="The conversation's open requests (usually 1).")
     created_at: datetime
     waiting_since: datetime
-    claimed_by: str | None
+    claimed_by: str | None = Field(description="Who holds the request now (a live lease).")
     version: int
 
 

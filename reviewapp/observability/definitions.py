@@ -56,7 +56,8 @@ FAILURES = Recorded(
     "Failures by kind: generation_attempt (a task attempt raised and is retried), "
     "generation (a request gave up; a clinician writes the reply), enqueue (the broker "
     "refused a task; the sweeper publishes it later), crisis_alert (a channel failed; "
-    "retried by the sweeper).",
+    "retried by the sweeper), rate_limit_store (the rate limits' Redis did not answer; "
+    "the patient's request went through unlimited).",
     labels=("what",),
 )
 LEASE_EXPIRIES = Recorded(
@@ -66,11 +67,20 @@ LEASE_EXPIRIES = Recorded(
     "once a minute; a lease renewed again within that minute is not counted).",
 )
 
-RECORDED = (TIME_TO_CANDIDATES, TIME_TO_RELEASE, FAILURES, LEASE_EXPIRIES)
+RATE_LIMITED = Recorded(
+    "countersign_rate_limited_total",
+    "counter",
+    "Patient requests refused with 429 (reviewapp/lib/rate_limit.py), by the limit that "
+    "refused them: conversation-minute, conversation-hour, address-minute, starts-hour.",
+    labels=("limit",),
+)
+
+RECORDED = (TIME_TO_CANDIDATES, TIME_TO_RELEASE, FAILURES, LEASE_EXPIRIES, RATE_LIMITED)
 FAILURE_KINDS = (
     "generation_attempt",
     "generation",
     "enqueue",
     "crisis_alert",
     "second_opinion",
+    "rate_limit_store",
 )

@@ -15,8 +15,10 @@ import redis
 from django.conf import settings
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
+from django.utils import timezone
 
 from reviewapp.lib.env import is_redis_url
+from reviewapp.observability.beat import beat_state
 from reviewapp.observability.collector import exposition
 from reviewapp.observability.store import redis_client
 
@@ -24,7 +26,12 @@ PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8"
 
 
 def health() -> JsonResponse:
-    """200 when PostgreSQL and the broker answer; 503 naming the one that did not."""
+    """200 when PostgreSQL and the broker answer; 503 naming the one that did not.
+
+    A missing or stale beat (no sweep for a few intervals) answers 200 "degraded":
+    the site still serves and drafts, and restarting the web container (what a
+    failed health check does) would not bring beat back.
+    """
     checks = {}
     try:
         with connection.cursor() as cursor:
@@ -39,9 +46,12 @@ def health() -> JsonResponse:
         except redis.RedisError as exc:
             checks["broker"] = type(exc).__name__
     healthy = all(result == "ok" for result in checks.values())
-    return JsonResponse(
-        {"status": "ok" if healthy else "unavailable", **checks}, status=200 if healthy else 503
-    )
+    if checks["database"] == "ok":
+        checks["beat"], _ = beat_state(timezone.now())
+    if not healthy:
+        return JsonResponse({"status": "unavailable", **checks}, status=503)
+    status = "ok" if checks["beat"] == "ok" else "degraded"
+    return JsonResponse({"status": status, **checks}, status=200)
 
 
 def metrics(request) -> HttpResponse:

@@ -23,8 +23,10 @@ DEFAULT_PROTOCOL = {
         gettext_noop(
             "If life is in immediate danger, call the emergency number and stay with the patient."
         ),
+        # Whether on-call was really paged is said under the steps (alert_status).
         gettext_noop(
-            "Tell the on-call clinician (they have been notified) and record what you did."
+            "Make sure the on-call clinician knows (see below whether they were paged) and "
+            "record what you did."
         ),
     ],
     # Shown to the patient, in the conversation's language, the moment a message

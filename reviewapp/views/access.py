@@ -14,6 +14,7 @@ from reviewapp.decision_input import (
     rubric_from_post,
     rubric_items,
 )
+from reviewapp.lib.params import optional_int
 
 
 def reviewer(request: HttpRequest):
@@ -55,13 +56,6 @@ def comparison_manager(request: HttpRequest):
     if not roles.user_can(request.user, roles.COMPARE):
         raise PermissionDenied(_("Comparisons and promotions are for supervisors."))
     return request.user
-
-
-def optional_int(value: str | None) -> int | None:
-    try:
-        return int(value) if value else None
-    except ValueError:
-        raise workflow.InvalidInput(_("A number was expected.")) from None
 
 
 def verdict_fields(post) -> dict:

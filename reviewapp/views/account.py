@@ -1,11 +1,13 @@
 """The second factor: enrolling a TOTP authenticator, and proving it at each login.
 
-A user with no confirmed device is shown a new secret (as a QR code and as
-text) and confirms it with a first code; afterwards each login asks for a
-code. Where users may not enrol themselves (production's default), the secret
-comes from an administrator (``manage.py enrolauthenticator``) and the page
-only confirms it. django-otp throttles repeated wrong codes; every outcome is
-audited.
+Where users may enrol themselves (the demo), one with no confirmed device is
+shown a new secret (as a QR code and as text) and confirms it with a first code.
+Where they may not (production's default), the secret comes from an
+administrator, out of band (``manage.py enrolauthenticator``), and the page
+never shows it: it asks for a code, and the first right one confirms the issued
+device. Otherwise whoever holds only the password could read the secret off the
+page and hold a working second factor. Afterwards each login asks for a code.
+django-otp throttles repeated wrong codes; every outcome is audited.
 """
 
 from __future__ import annotations
@@ -62,10 +64,11 @@ def _next_url(request: HttpRequest) -> str:
 @require_http_methods(["GET", "POST"])
 def two_factor(request: HttpRequest) -> HttpResponse:
     user = request.user
+    self_enrol = settings.COUNTERSIGN["SECOND_FACTOR_SELF_ENROL"]
     confirmed = TOTPDevice.objects.filter(user=user, confirmed=True).first()
     device = confirmed or TOTPDevice.objects.filter(user=user, confirmed=False).first()
     if device is None:
-        if not settings.COUNTERSIGN["SECOND_FACTOR_SELF_ENROL"]:
+        if not self_enrol:
             audit_record(action="second_factor.missing", actor=user, request=request)
             return render(request, "registration/two_factor_missing.html", status=403)
         device = new_device(user)
@@ -88,7 +91,9 @@ def two_factor(request: HttpRequest) -> HttpResponse:
             else _("Too many wrong codes; wait a moment and try again."),
         )
     context = {"form": form, "enrolling": not device.confirmed, "next": _next_url(request)}
-    if not device.confirmed:
+    # Only a device the user makes for themselves is shown: an issued one's secret
+    # reached its holder from the administrator, and a password must not reveal it.
+    if not device.confirmed and self_enrol:
         context["secret"] = device.config_url.split("secret=")[1].split("&")[0]
         context["qr_svg"] = mark_safe(_qr_svg(device.config_url))  # generated here, no input
     return render(

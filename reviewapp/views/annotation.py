@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -15,7 +16,8 @@ from reviewapp.agreement import batch_agreement
 from reviewapp.annotation_import import parse_annotation_file
 from reviewapp.audit import audit_record
 from reviewapp.errors import WorkflowError
-from reviewapp.models import AnnotationBatch, AnnotationItem, ModelProfile
+from reviewapp.models import AnnotationBatch, AnnotationItem, DraftRequest, ModelProfile
+from reviewapp.observability.workers import latest_heartbeats, queue_consumers
 from reviewapp.views.access import (
     annotation_manager,
     annotator,
@@ -26,6 +28,31 @@ from reviewapp.views.access import (
 from reviewapp.views.diffs import render_diff
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+WAITING = (DraftRequest.Status.QUEUED, DraftRequest.Status.GENERATING)
+
+
+def _served_queues(queues: set[str]) -> set[str]:
+    """Those of ``queues`` a live worker consumes (the Workers page's rule)."""
+    now = timezone.now()
+    consumers = queue_consumers(latest_heartbeats(now), now, queues=queues)
+    return {queue for queue, count in consumers.items() if count}
+
+
+def _drafting_counts(batch_ids) -> dict[int, dict[str, int]]:
+    """Per batch: items still waiting for their candidates, and items whose drafting failed."""
+    counts = {batch_id: {"waiting": 0, "failed": 0} for batch_id in batch_ids}
+    rows = (
+        AnnotationItem.objects.filter(batch_id__in=batch_ids)
+        .values_list("batch_id", "draft_request__status")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for batch_id, status, n in rows:
+        if status in WAITING:
+            counts[batch_id]["waiting"] += n
+        elif status == DraftRequest.Status.FAILED:
+            counts[batch_id]["failed"] += n
+    return counts
 
 
 @require_GET
@@ -43,6 +70,7 @@ def batches(request: HttpRequest) -> HttpResponse:
         "rows": rows,
         "managing": managing,
         "progress": {b.pk: annotation.batch_progress(b) for b in rows} if managing else {},
+        "drafting": _drafting_counts([b.pk for b in rows]) if managing else {},
     }
     return render(request, "reviewapp/annotation_batches.html", context)
 
@@ -52,6 +80,9 @@ def batches(request: HttpRequest) -> HttpResponse:
 def batch_import(request: HttpRequest) -> HttpResponse:
     user = annotation_manager(request)
     profiles = ModelProfile.objects.order_by("name", "-version")
+    # A batch for a profile no live worker drafts would wait unseen: such profiles
+    # are marked, never chosen for the user, and an import for one is warned about.
+    served = _served_queues({p.queue for p in profiles})
     error = None
     if request.method == "POST":
         upload = request.FILES.get("file")
@@ -75,16 +106,36 @@ def batch_import(request: HttpRequest) -> HttpResponse:
         except WorkflowError as exc:
             error = str(exc)
         else:
-            messages.success(
-                request,
-                _("Imported %(n)s prompts; candidates are being drafted.")
-                % {"n": batch.items.count()},
-            )
+            if profile.queue not in served:
+                messages.warning(
+                    request,
+                    _(
+                        "Imported %(n)s prompts, but no live worker drafts profile "
+                        "%(profile)s (queue %(queue)s): they wait until one starts."
+                    )
+                    % {"n": batch.items.count(), "profile": profile, "queue": profile.queue},
+                )
+            else:
+                messages.success(
+                    request,
+                    _("Imported %(n)s prompts; candidates are being drafted.")
+                    % {"n": batch.items.count()},
+                )
             return redirect("annotation_batch", batch_id=batch.pk)
+    choices = [(p, p.queue in served) for p in profiles]
+    chosen = optional_int(request.POST.get("profile")) or next(
+        (p.pk for p, live in sorted(choices, key=lambda c: not c[0].is_default) if live), None
+    )
     return render(
         request,
         "reviewapp/annotation_import.html",
-        {"profiles": profiles, "error": error, "form": request.POST},
+        {
+            "choices": choices,
+            "chosen": chosen,
+            "none_served": not any(live for _profile, live in choices),
+            "error": error,
+            "form": request.POST,
+        },
         status=400 if error else 200,
     )
 
@@ -100,6 +151,8 @@ def batch_detail(request: HttpRequest, batch_id: int) -> HttpResponse:
         {
             "batch": batch,
             "progress": annotation.batch_progress(batch),
+            "drafting": _drafting_counts([batch.pk])[batch.pk],
+            "served": batch.profile.queue in _served_queues({batch.profile.queue}),
             "agreement": batch_agreement(batch),
         },
     )

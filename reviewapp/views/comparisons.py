@@ -2,7 +2,8 @@
 Bradley–Terry ratings, and promote a version to the default with the evidence shown.
 
 Reading needs ``roles.ANALYTICS``; starting, ending and promoting need
-``roles.COMPARE`` (supervisors). Every change is audited.
+``roles.COMPARE`` (supervisors), and change only the supervisor's own sites
+(``reviewapp.services.managed_services``). Every change is audited.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from reviewapp import evidence, roles
 from reviewapp.comparisons import comparison_end, comparison_start, min_decisive
 from reviewapp.errors import InvalidInput
 from reviewapp.models import Comparison, ModelProfile, Promotion, Service
+from reviewapp.services import managed_services, manages_every_service
 from reviewapp.views.access import analyst, comparison_manager
 
 LIST_LIMIT = 50
@@ -41,12 +43,19 @@ class ComparisonForm(forms.Form):
         initial=0.2,
     )
 
+    def __init__(self, *args, sites, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Offered: the user's own sites. Any site's id still validates, so that another
+        # site's, forged into the form, reaches comparison_start and is refused there
+        # (403, audited) rather than passing as a mere "not a valid choice".
+        self.fields["service"].choices = [("", "---------"), *((s.pk, str(s)) for s in sites)]
+
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def comparisons(request):
     user = analyst(request)
-    form = ComparisonForm(request.POST or None)
+    form = ComparisonForm(request.POST or None, sites=managed_services(user).order_by("name"))
     if request.method == "POST":
         comparison_manager(request)
         if form.is_valid():
@@ -69,9 +78,9 @@ def comparisons(request):
         "ratings": ratings,
         "can_compare": roles.user_can(user, roles.COMPARE),
         "min_decisive": min_decisive(),
-        "promotions": Promotion.objects.select_related("profile", "previous", "promoted_by")[
-            :LIST_LIMIT
-        ],
+        "promotions": Promotion.objects.select_related(
+            "profile", "previous", "promoted_by", "service"
+        )[:LIST_LIMIT],
     }
     return render(
         request, "reviewapp/comparisons.html", context, status=400 if form.errors else 200
@@ -85,10 +94,13 @@ def comparison(request, comparison_id: int):
     found = get_object_or_404(
         Comparison.objects.select_related("service", "profile_a", "profile_b"), pk=comparison_id
     )
+    can_compare = roles.user_can(user, roles.COMPARE)
     context = {
         "result": evidence.comparison_result(found),
         "min_decisive": min_decisive(),
-        "can_compare": roles.user_can(user, roles.COMPARE),
+        "can_compare": can_compare,
+        # Another site's comparison is shown, but only its own supervisors end it.
+        "can_end": can_compare and managed_services(user).filter(pk=found.service_id).exists(),
     }
     return render(request, "reviewapp/comparison.html", context)
 
@@ -109,17 +121,31 @@ def promote(request, profile_id: int):
     """GET shows the evidence; POST promotes, keeping the evidence as it stands then."""
     user = comparison_manager(request)
     profile = get_object_or_404(ModelProfile, pk=profile_id)
+    # None: the default, for someone who runs every site; else the user's own sites.
+    sites = None if manages_every_service(user) else list(managed_services(user))
     if request.method == "POST":
-        if profile.is_default:
-            messages.info(request, _("%(profile)s is already the default.") % {"profile": profile})
+        named = {"profile": profile, "sites": ", ".join(map(str, sites or []))}
+        try:
+            promoted = evidence.version_promote(profile=profile, actor=user, request=request)
+        except InvalidInput as exc:
+            messages.error(request, str(exc))
         else:
-            evidence.version_promote(profile=profile, actor=user, request=request)
-            messages.success(request, _("%(profile)s is now the default.") % {"profile": profile})
+            if sites is None:
+                done = _("%(profile)s is now the default.")
+                already = _("%(profile)s is already the default.")
+            else:
+                done = _("%(profile)s now drafts for %(sites)s.")
+                already = _("%(profile)s already drafts for %(sites)s.")
+            if promoted:
+                messages.success(request, done % named)
+            else:
+                messages.info(request, already % named)
         return redirect("comparisons")
     shown = evidence.version_evidence(profile)
     profiles = ModelProfile.objects.in_bulk()
     context = {
         "profile": profile,
+        "sites": sites,
         "evidence": shown,
         "versions": [(profiles[int(pk)], summary) for pk, summary in shown["versions"].items()],
         "ratings": [(profiles[int(pk)], rating) for pk, rating in shown["ratings"].items()],

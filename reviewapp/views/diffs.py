@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from reviewapp.diff import edit_distance, word_diff
-from reviewapp.views.access import optional_int
+from reviewapp.lib.params import optional_int
 
 
 def render_diff(request: HttpRequest, candidates) -> HttpResponse:

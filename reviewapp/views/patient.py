@@ -10,6 +10,8 @@ from django.views.decorators.http import require_http_methods
 
 from reviewapp import workflow
 from reviewapp.api.patient import awaiting_reply
+from reviewapp.lib import rate_limit
+from reviewapp.risk.protocol import resources_for
 from reviewapp.risk.support import crisis_support_for
 from reviewapp.tokens import conversation_for_token
 
@@ -24,11 +26,14 @@ def chat(request: HttpRequest, token: str) -> HttpResponse:
     if language in dict(settings.LANGUAGES):
         translation.activate(language)
     error = None
-    if request.method == "POST":
+    text = request.POST.get("text", "")
+    posting = request.method == "POST"
+    refusal = rate_limit.patient_request(request, message_to=conversation if posting else None)
+    if refusal is not None:
+        error = refusal.message
+    elif posting:
         try:
-            workflow.message_receive(
-                conversation=conversation, text=request.POST.get("text", ""), request=request
-            )
+            workflow.message_receive(conversation=conversation, text=text, request=request)
         except workflow.WorkflowError as exc:
             error = str(exc)
         else:
@@ -39,6 +44,13 @@ def chat(request: HttpRequest, token: str) -> HttpResponse:
         "awaiting_reply": awaiting_reply(conversation),
         "crisis_support": crisis_support_for(conversation),
         "error": error,
+        # A refused message stays in the form, to send again.
+        "text": text if error else "",
+        # Whoever is refused is pointed at urgent help, in case that is why they write.
+        "urgent_resources": resources_for(conversation.locale) if refusal else [],
     }
     template = "patient/_thread.html" if request.htmx else "patient/chat.html"
-    return render(request, template, context, status=400 if error else 200)
+    response = render(request, template, context, status=429 if refusal else 400 if error else 200)
+    if refusal is not None:
+        response["Retry-After"] = str(refusal.retry_after)
+    return response

@@ -16,21 +16,19 @@ from django.views.decorators.http import require_GET, require_POST
 from reviewapp import workflow
 from reviewapp.audit import audit_record
 from reviewapp.errors import InvalidInput
+from reviewapp.lib.params import optional_int
 from reviewapp.models import Decision, DraftRequest, ModelProfile, RiskLevel
 from reviewapp.queue import QueueFilters, queue_counts, queue_rows, sla_minutes
+from reviewapp.risk.alerts import alert_status_for
 from reviewapp.risk.protocol import protocol, resources_for, resources_missing
 from reviewapp.services import (
+    MAX_REASON_CHARS,
     MIN_REASON_CHARS,
     break_glass_open,
     draft_visible_to,
     visible_drafts,
 )
-from reviewapp.views.access import (
-    decision_form_context,
-    optional_int,
-    reviewer,
-    verdict_fields,
-)
+from reviewapp.views.access import decision_form_context, reviewer, verdict_fields
 from reviewapp.views.diffs import render_diff
 from reviewapp.views.errors import audit_denied
 from reviewapp.views.queue_html import queue_rows_html
@@ -85,7 +83,7 @@ def review(request: HttpRequest, draft_id: int) -> HttpResponse:
         draft = _draft(request, draft_id)
     except OtherService:
         audit_denied(request, channel="page")
-        form = {"min_chars": MIN_REASON_CHARS}
+        form = {"min_chars": MIN_REASON_CHARS, "max_chars": MAX_REASON_CHARS}
         return render(
             request, "reviewapp/break_glass.html", {"draft_id": draft_id, **form}, status=403
         )
@@ -109,6 +107,7 @@ def review(request: HttpRequest, draft_id: int) -> HttpResponse:
         "successor": DraftRequest.objects.filter(supersedes=draft).only("pk").first(),
         "risk_choices": RiskLevel.choices,
         "protocol": protocol()["steps"],
+        "crisis_alert": alert_status_for(draft) if crisis else None,
         "resources": resources_for(locale),
         "risk_reasons": draft.message.risk_reasons,
         "pending": pending,
@@ -255,10 +254,13 @@ def diff(request: HttpRequest, draft_id: int) -> HttpResponse:
 @require_GET
 @login_required
 def neighbour(request: HttpRequest, draft_id: int, direction: str) -> HttpResponse:
-    """The next or previous open request in queue order."""
+    """The next or previous conversation's open request in queue order (the queue has a
+    row per conversation: a flood's many requests are one step, not hundreds)."""
     user = reviewer(request)
-    draft = get_object_or_404(DraftRequest, pk=draft_id)
-    items = visible_drafts(DraftRequest.objects.for_review(), user)
+    draft = get_object_or_404(DraftRequest.objects.select_related("message"), pk=draft_id)
+    items = visible_drafts(DraftRequest.objects.for_review(), user).exclude(
+        message__conversation_id=draft.message.conversation_id
+    )
     found = (items.after(draft) if direction == "next" else items.before(draft)).first()
     if found is None:
         messages.info(request, _("No more requests in that direction."))
@@ -282,6 +284,11 @@ def break_glass(request: HttpRequest, draft_id: int) -> HttpResponse:
             request=request,
         )
     except InvalidInput as exc:
-        context = {"draft_id": draft_id, "min_chars": MIN_REASON_CHARS, "error": str(exc)}
+        context = {
+            "draft_id": draft_id,
+            "min_chars": MIN_REASON_CHARS,
+            "max_chars": MAX_REASON_CHARS,
+            "error": str(exc),
+        }
         return render(request, "reviewapp/break_glass.html", context, status=400)
     return redirect("review", draft_id=draft_id)

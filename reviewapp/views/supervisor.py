@@ -18,7 +18,7 @@ from reviewapp.models import Candidate, DraftRequest, RiskLevel, RiskReview
 from reviewapp.observability.workers import latest_heartbeats, queue_consumers
 from reviewapp.queue import past_target, queue_counts, queue_items, sla_minutes
 from reviewapp.risk.against_clinicians import screen_against_clinicians
-from reviewapp.risk.alerts import alerts_undelivered
+from reviewapp.risk.alerts import alerts_undelivered, channels_configured
 from reviewapp.services import visible_drafts
 from reviewapp.views.access import reviewer, supervisor
 from worker.post_filters import POST_FILTERS
@@ -94,6 +94,7 @@ def overview(request: HttpRequest) -> HttpResponse:
             for d in queue_items(user).filter(past_target(now))[:LIST_LIMIT]
         ],
         "crisis": queue_items(user).filter(risk_level=RiskLevel.CRISIS)[:LIST_LIMIT],
+        "alert_channels_configured": channels_configured(),
         "undelivered_alerts": list(
             alerts_undelivered()
             .filter(draft_request__in=visible_drafts(DraftRequest.objects.all(), user))

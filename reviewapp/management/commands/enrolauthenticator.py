@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from base64 import b32encode
+
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -10,9 +12,10 @@ from reviewapp.views.account import new_device
 
 class Command(BaseCommand):
     help = (
-        "Issue USERNAME a new TOTP authenticator and print its otpauth:// link once (hand it "
-        "over as you would a password). The user confirms it with a first code at login; "
-        "a confirmed one is replaced only with --replace."
+        "Issue USERNAME a new TOTP authenticator and print, once, its otpauth:// link and "
+        "its key (hand them over in person or as you would a password: the login pages never "
+        "show them). The user confirms it with a first code at login; a confirmed one is "
+        "replaced only with --replace."
     )
 
     def add_arguments(self, parser):
@@ -30,3 +33,5 @@ class Command(BaseCommand):
         device = new_device(user)
         audit_record(action="second_factor.issued", actor_kind="cli", obj=user)
         self.stdout.write(device.config_url)
+        # The same secret for typing into an app that cannot scan the link's QR code.
+        self.stdout.write(f"key: {b32encode(device.bin_key).decode()}")
