@@ -17,6 +17,7 @@ import os
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -147,6 +148,28 @@ def unanchored_events(anchors: list[Anchor]) -> int:
     last = anchors[-1].head_id if anchors else None
     events = AuditEvent.objects.all()
     return (events.filter(id__gt=last) if last is not None else events).count()
+
+
+# Beat anchors every interval: an event still in no anchor after this many intervals
+# means the anchor file was removed (with it, any trace of events cut from the end)
+# or anchoring stopped.
+OVERDUE_INTERVALS = 3
+
+
+def anchoring_overdue(anchors: list[Anchor], now: datetime) -> str | None:
+    """What is wrong if the oldest event after the last anchor is overdue, else None."""
+    last = anchors[-1].head_id if anchors else None
+    events = AuditEvent.objects.filter(id__gt=last) if last is not None else AuditEvent.objects
+    oldest = events.order_by("id").values_list("at", flat=True).first()
+    interval = settings.AUDIT_ANCHOR_INTERVAL_SECONDS
+    if oldest is None or now - oldest <= timedelta(seconds=OVERDUE_INTERVALS * interval):
+        return None
+    return (
+        f"events since {oldest.isoformat(timespec='seconds')} are in no anchor although beat "
+        f"anchors every {interval} s: the anchor file {anchor_file()} is missing or was "
+        "replaced, or anchoring stopped (after an upgrade or a restore, run "
+        "`manage.py anchor_audit` once)"
+    )
 
 
 def _name(anchor: Anchor) -> str:

@@ -116,3 +116,21 @@ def audit_chain_key_derived(app_configs, **kwargs):
             id="countersign.W003",
         )
     ]
+
+
+@register()
+def proxy_hops_counted(app_configs, **kwargs):
+    """Behind a TLS proxy with no proxy hop counted, every client is the proxy's one
+    address: one patient's polling would hold up everyone's, and one guesser lock every
+    clinician out (reviewapp/lib/client_address.py)."""
+    if not settings.PRODUCTION or not settings.SECURE_PROXY_SSL_HEADER:
+        return []
+    if settings.TRUSTED_PROXY_COUNT > 0:
+        return []
+    return [
+        Warning(
+            "BEHIND_TLS_PROXY is on but TRUSTED_PROXY_COUNT is 0: every client counts as "
+            "the proxy's address. Set TRUSTED_PROXY_COUNT to the number of proxies in front.",
+            id="countersign.W004",
+        )
+    ]

@@ -236,7 +236,9 @@ def _sites_promote(*, profile: ModelProfile, site_ids: list[int], actor, request
             previous = site.profile or default  # what drafted the site's requests
             if previous == profile:
                 continue
-            site.profile = profile
+            # The default itself: the site follows the default again (pinning it would
+            # keep the site on this version past the next promotion of the default).
+            site.profile = None if profile.is_default else profile
             site.save(update_fields=["profile"])  # clears the routing cache (routing.py)
             promotion = Promotion.objects.create(
                 profile=profile,

@@ -92,7 +92,9 @@ def break_glass_open(*, user, conversation: Conversation, reason: str, request=N
     reason on record; the service's supervisors are told at once."""
     reason = (reason or "").strip()
     if len(reason) < MIN_REASON_CHARS:
-        raise InvalidInput(f"State the reason (at least {MIN_REASON_CHARS} characters).")
+        raise InvalidInput(
+            _("State the reason (at least %(limit)s characters).") % {"limit": MIN_REASON_CHARS}
+        )
     # Stored, audited and e-mailed whole: a reason, not a document.
     if len(reason) > MAX_REASON_CHARS:
         raise InvalidInput(

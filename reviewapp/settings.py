@@ -317,10 +317,11 @@ RATE_LIMIT_REDIS_URL = envstr("RATE_LIMIT_REDIS_URL") or (
 RATE_LIMITS = {
     "MESSAGES_PER_MINUTE": envint("RATE_LIMIT_MESSAGES_PER_MINUTE", "10"),
     "MESSAGES_PER_HOUR": envint("RATE_LIMIT_MESSAGES_PER_HOUR", "100"),
-    # Per address (an IPv6 /64): every patient request (pages, their polling, the API),
-    # and new conversations. Generous: a clinic's Wi-Fi or a mobile carrier puts many
-    # patients behind one address.
-    "ADDRESS_PER_MINUTE": envint("RATE_LIMIT_ADDRESS_PER_MINUTE", "300"),
+    # Per address (an IPv6 /64): patient requests other than messages (pages, their
+    # polling every 4 s, the API's reads, new conversations). Generous: a clinic's
+    # Wi-Fi or a mobile carrier puts many patients behind one address (600: 40 open
+    # chats); messages count per conversation only, never here.
+    "ADDRESS_PER_MINUTE": envint("RATE_LIMIT_ADDRESS_PER_MINUTE", "600"),
     "NEW_CONVERSATIONS_PER_HOUR": envint("RATE_LIMIT_NEW_CONVERSATIONS_PER_HOUR", "30"),
 }
 

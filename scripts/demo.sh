@@ -21,6 +21,7 @@ $PY manage.py migrate --noinput -v0
 SEED="$($PY manage.py seed_demo)"
 
 WORKER_NAME="demo@$(hostname)"
+: > .demo/worker.log  # the ready line below must be this run's, never the last one's
 .venv/bin/celery -A worker.celery worker -B -Q generate,maintenance --pool threads -c 8 \
   -n "$WORKER_NAME" -l info --schedule .demo/celerybeat-schedule > .demo/worker.log 2>&1 &
 WORKER=$!

@@ -121,3 +121,26 @@ def test_crisis_messages_racing_in_one_conversation_page_once(tiny_profile):
         thread.join(timeout=30)
     assert not errors
     assert CrisisAlert.objects.count() == 4 and len(_paging()) == 1
+
+
+@pytest.mark.django_db
+def test_an_alert_that_gives_up_hands_its_covered_crises_on(tiny_profile, webhook, settings):
+    """The first alert of a flood never got through (attempts used up, nothing
+    delivered): the crises it covered must not wait on it. The first of them pages in
+    its place, covering the rest, and a new crisis is never covered by the failed one."""
+    received, status = webhook
+    status["code"] = 500
+    settings.COUNTERSIGN = {**settings.COUNTERSIGN, "ON_CALL_EMAILS": [], "MAX_ALERT_ATTEMPTS": 1}
+    conversation, _ = workflow.conversation_start(locale="en")
+    for i in range(3):
+        patient_message(f"{CRISIS_TEXT} ({i})", conversation=conversation)
+    failing, heir, last = CrisisAlert.objects.order_by("pk")
+    assert crisis_alert_send(alert_id=failing.pk) is False
+    assert received and not CrisisAlert.objects.filter(webhook_sent_at__isnull=False).exists()
+    heir.refresh_from_db(), last.refresh_from_db()
+    assert heir.covered_by_id is None and last.covered_by_id == heir.pk
+    assert AuditEvent.objects.filter(action="crisis.alert_uncovered").count() == 1
+    assert heir.pk in workflow.crisis_alerts_resend()  # the sweeper sends it
+    patient_message(f"{CRISIS_TEXT} (again)", conversation=conversation)
+    newest = CrisisAlert.objects.order_by("-pk").first()
+    assert newest.covered_by_id == heir.pk

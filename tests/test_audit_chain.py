@@ -4,14 +4,20 @@ application's own PostgreSQL role cannot rewrite."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import threading
+from datetime import timedelta
 from io import StringIO
 from pathlib import Path
+from unittest import mock
 
 import psycopg
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, connections, transaction
+from django.utils import timezone
 
 from reviewapp.audit import (
     GENESIS,
@@ -25,6 +31,7 @@ from reviewapp.audit import (
 )
 from reviewapp.checks import audit_chain_key_derived, audit_chain_key_set
 from reviewapp.models import AuditEvent
+from tests.processes import REPO
 from tests.test_full_loop import wait_for
 from worker.tasks import anchor_audit_chain
 
@@ -214,6 +221,27 @@ def test_events_removed_from_the_end_after_an_anchor_are_found(alice, settings):
         _verify()
 
 
+def test_removing_the_anchor_file_with_the_end_of_the_log_is_found(alice, settings):
+    """Whoever cuts the log's end and removes the anchor file leaves events in no anchor
+    for longer than beat would: that is reported, not "intact, 0 anchors"."""
+    settings.AUDIT_ANCHOR_INTERVAL_SECONDS = 300
+    for n in range(4):
+        audit_record(action="test.kept", n=n)
+    _anchor()
+    last = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first()
+    _as_owner(("DELETE FROM reviewapp_auditevent WHERE id = %s", [last]))
+    Path(settings.AUDIT_ANCHOR_FILE).unlink()
+    assert _verify()["anchors"] == 0  # within three intervals: beat has not missed one yet
+    sixteen_minutes_on = timezone.now() + timedelta(minutes=16)
+    with (
+        mock.patch("django.utils.timezone.now", return_value=sixteen_minutes_on),
+        pytest.raises(CommandError, match="in no anchor .* missing or was replaced"),
+    ):
+        _verify()
+    _anchor()  # anchoring again (after a restore, say) covers them
+    assert _verify()["anchors"] == 1
+
+
 def test_a_key_holder_rewriting_anchored_events_is_found(alice, settings):
     """Whoever holds the key and the owner's password can re-link a rewritten chain;
     what was anchored before still shows."""
@@ -283,6 +311,31 @@ def test_production_refuses_to_start_without_a_chain_key(settings):
     assert [issue.id for issue in audit_chain_key_derived(None)] == ["countersign.W003"]
     settings.AUDIT_CHAIN_KEY = "k" * 64
     assert audit_chain_key_set(None) == audit_chain_key_derived(None) == []
+
+
+def test_a_production_web_server_without_a_chain_key_does_not_start():
+    """gunicorn runs no system checks: the WSGI module itself refuses (E004's rule)."""
+    production = {
+        **{k: v for k, v in os.environ.items() if k != "AUDIT_CHAIN_KEY"},
+        "DJANGO_SETTINGS_MODULE": "reviewapp.settings",
+        "DEBUG": "false",
+        "ALLOWED_HOSTS": "desk.example.org",
+        "SECRET_KEY": "a-production-secret-key-" + "s" * 40,
+    }
+
+    def load(env: dict) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-c", "import reviewapp.wsgi"],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    refused = load(production)
+    assert refused.returncode != 0 and "AUDIT_CHAIN_KEY is not set" in refused.stderr
+    assert load({**production, "AUDIT_CHAIN_KEY": "k" * 64}).returncode == 0
 
 
 @pytest.mark.django_db(transaction=True)

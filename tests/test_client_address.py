@@ -147,3 +147,16 @@ def test_the_compose_stack_trusts_its_one_tls_proxy():
     web = json.loads(done.stdout)["services"]["web"]
     assert web["environment"]["TRUSTED_PROXY_COUNT"] == "1"
     assert all(port["host_ip"] == "127.0.0.1" for port in web["ports"])
+
+
+def test_it_warns_in_production_behind_a_tls_proxy_with_no_hop_counted(settings):
+    from reviewapp.checks import proxy_hops_counted
+
+    settings.PRODUCTION = True
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    settings.TRUSTED_PROXY_COUNT = 0
+    assert [issue.id for issue in proxy_hops_counted(None)] == ["countersign.W004"]
+    settings.TRUSTED_PROXY_COUNT = 1
+    assert proxy_hops_counted(None) == []
+    settings.TRUSTED_PROXY_COUNT, settings.SECURE_PROXY_SSL_HEADER = 0, None
+    assert proxy_hops_counted(None) == []  # no proxy said: REMOTE_ADDR is the client

@@ -165,6 +165,21 @@ def test_the_chat_page_answers_429_in_the_patients_language_and_keeps_the_text(
     assert client.get(f"/chat/{token}/").status_code == 200
 
 
+def test_polling_that_uses_up_an_address_never_holds_back_a_message(db, settings, small_limits):
+    """Many patients behind one address (a clinic's Wi-Fi) poll their pages until the
+    address's allowance is used up: their reads wait, but a message, a crisis perhaps,
+    counts against its own conversation only and goes through."""
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "ADDRESS_PER_MINUTE": 3}
+    conversation, token = workflow.conversation_start(locale="en")
+    neighbour, neighbours_token = workflow.conversation_start(locale="en")
+    polls = [Client().get(f"/chat/{neighbours_token}/").status_code for _ in range(4)]
+    assert polls == [200, 200, 200, 429]
+    sent = Client().post(f"/chat/{token}/", {"text": "I want to end it tonight."})
+    assert sent.status_code == 302
+    assert Message.objects.filter(conversation=conversation).count() == 1
+    assert _post_message(Client(), conversation, token, "still here").status_code == 201
+
+
 def _recorded(metric, **labels) -> float:
     """One counter's value in the metrics store, once everything recorded is written."""
     store.flush()
@@ -207,6 +222,7 @@ def test_refusals_are_counted_by_limit_and_keys_hold_no_token_or_address(
     before = _recorded(RATE_LIMITED, limit="conversation-minute")
     statuses = [_post_message(Client(), conversation, token, "hi").status_code for _ in range(5)]
     assert statuses == [201, 201, 429, 429, 429]
+    assert Client().get(f"/chat/{token}/").status_code == 200  # a read counts per address
     assert _recorded(RATE_LIMITED, limit="conversation-minute") - before == 3
     keys = [
         key.decode()

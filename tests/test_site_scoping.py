@@ -129,6 +129,23 @@ def test_a_site_supervisors_promotion_leaves_other_sites_routing_unchanged(
     assert Promotion.objects.count() == 1
 
 
+def test_a_site_going_back_to_the_default_follows_it_again(client, sam, north, tiny_profile):
+    """A site on a version of its own, promoted back to the default: the site follows
+    the default again (not pinned to today's), so a later promotion of the default
+    reaches it."""
+    v2, v3 = _version(tiny_profile, "v2"), _version(tiny_profile, "v3")
+    main = Service.objects.get(slug="main")
+    client.force_login(sam)
+    client.post(f"/profiles/{v2.pk}/promote/")
+    assert routing.site_profile(main.pk) == v2
+    client.post(f"/profiles/{tiny_profile.pk}/promote/")
+    main.refresh_from_db()
+    assert main.profile is None and routing.site_profile(main.pk) == tiny_profile
+    north.members.add(sam)  # now runs every site: promotes the default itself
+    client.post(f"/profiles/{v3.pk}/promote/")
+    assert routing.site_profile(main.pk) == v3
+
+
 def test_someone_who_runs_every_site_promotes_the_default(client, sam, north, tiny_profile):
     north.members.add(sam)
     v2 = _version(tiny_profile, "v2")

@@ -107,16 +107,19 @@ def patient_request(
 ) -> Refusal | None:
     """Count a patient's request against its limits; a Refusal if one is used up.
 
-    Every patient request counts against its address; a message also against its
-    conversation (``message_to``), a new conversation against the address's starts.
+    A message (``message_to``) counts against its conversation only: many patients
+    share one address (a clinic's Wi-Fi, a carrier's NAT), and their page polling must
+    never use up the allowance a crisis message needs. Everything else (pages, their
+    polling, the API's reads, a new conversation) counts against the address, and a
+    new conversation against the address's starts too.
     """
+    if message_to is not None:
+        conversation = f"conversation {message_to.pk}"
+        return take([(MESSAGES_PER_MINUTE, conversation), (MESSAGES_PER_HOUR, conversation)])
     address = address_subject(client_address(request))
     counted = [(REQUESTS_PER_ADDRESS, address)]
     if starting:
         counted.append((STARTS_PER_ADDRESS, address))
-    if message_to is not None:
-        conversation = f"conversation {message_to.pk}"
-        counted += [(MESSAGES_PER_MINUTE, conversation), (MESSAGES_PER_HOUR, conversation)]
     return take(counted)
 
 

@@ -153,6 +153,8 @@ def crisis_alert_send(*, alert_id: int) -> bool:
             obj=alert.draft_request,
             channel=field.removesuffix("_sent_at"),
         )
+    if not done and alert.attempts + 1 >= _settings("MAX_ALERT_ATTEMPTS"):
+        _hand_on_covered(alert)
     return done
 
 
@@ -206,12 +208,41 @@ def alert_covering(conversation: Conversation, now: datetime) -> CrisisAlert | N
     since = max(now - window, conversation.risk_carried_since(now))
     return (
         CrisisAlert.objects.filter(
+            _able_to_page(),
             draft_request__message__conversation=conversation,
             covered_by__isnull=True,
             created_at__gte=since,
         )
         .order_by("-created_at")
         .first()
+    )
+
+
+def _able_to_page() -> Q:
+    """Delivered on some channel, or still being tried: an alert that gave up covers
+    no crisis, or a flood's later crises would wait on a page that never came."""
+    delivered = Q(email_sent_at__isnull=False) | Q(webhook_sent_at__isnull=False)
+    return delivered | Q(attempts__lt=_settings("MAX_ALERT_ATTEMPTS"))
+
+
+def _hand_on_covered(alert: CrisisAlert) -> None:
+    """``alert`` gave up with nothing delivered: the first crisis it covered pages in its
+    place (the sweeper sends it), covering the rest."""
+    if CrisisAlert.objects.filter(pk=alert.pk).filter(
+        Q(email_sent_at__isnull=False) | Q(webhook_sent_at__isnull=False)
+    ):
+        return  # on-call was paged on another channel
+    covered = list(CrisisAlert.objects.filter(covered_by=alert).order_by("created_at", "pk"))
+    if not covered:
+        return
+    heir, *rest = covered
+    CrisisAlert.objects.filter(pk=heir.pk).update(covered_by=None, next_attempt_at=None)
+    CrisisAlert.objects.filter(pk__in=[other.pk for other in rest]).update(covered_by=heir)
+    audit_record(
+        action="crisis.alert_uncovered",
+        actor_kind="system",
+        obj=heir.draft_request,
+        failed_alert=alert.pk,
     )
 
 

@@ -4,9 +4,16 @@ import json
 from itertools import islice
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from reviewapp.audit import audit_chain_breaks
-from reviewapp.audit_anchors import anchor_breaks, anchor_file, anchors_read, unanchored_events
+from reviewapp.audit_anchors import (
+    anchor_breaks,
+    anchor_file,
+    anchoring_overdue,
+    anchors_read,
+    unanchored_events,
+)
 from reviewapp.models import AuditEvent
 
 # A log rewritten from its start breaks every link: the first ones say enough.
@@ -28,6 +35,8 @@ class Command(BaseCommand):
         anchors, file_problems = anchors_read()
         problems += file_problems[:MAX_REPORTED]
         problems += islice(anchor_breaks(anchors), MAX_REPORTED)
+        if overdue := anchoring_overdue(anchors, timezone.now()):
+            problems.append(overdue)
         if len(problems) > 1:
             for problem in problems:
                 self.stderr.write(problem)
