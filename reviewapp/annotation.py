@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from reviewapp import roles
@@ -227,3 +227,32 @@ def batch_progress(batch: AnnotationBatch) -> BatchProgress:
         verdicts=sum(verdicts for _, verdicts in items),
         per_annotator=list(per_annotator),
     )
+
+
+# Items whose candidates are still to come, and items whose drafting failed: shown on the
+# batch pages and the supervisor's overview, so a batch no worker drafts is never silent.
+DRAFTING_WAITING = (DraftRequest.Status.QUEUED, DraftRequest.Status.GENERATING)
+
+
+def batch_drafting_counts(batch_ids) -> dict[int, dict[str, int]]:
+    """Per batch: items still waiting for their candidates, and items whose drafting failed."""
+    counts = {batch_id: {"waiting": 0, "failed": 0} for batch_id in batch_ids}
+    rows = (
+        AnnotationItem.objects.filter(batch_id__in=batch_ids)
+        .values_list("batch_id", "draft_request__status")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for batch_id, status, n in rows:
+        if status in DRAFTING_WAITING:
+            counts[batch_id]["waiting"] += n
+        elif status == DraftRequest.Status.FAILED:
+            counts[batch_id]["failed"] += n
+    return counts
+
+
+def drafting_totals() -> dict[str, int]:
+    """Every batch's items waiting to be drafted, and failed, together (one query)."""
+    waiting = Count("pk", filter=Q(draft_request__status__in=DRAFTING_WAITING))
+    failed = Count("pk", filter=Q(draft_request__status=DraftRequest.Status.FAILED))
+    return AnnotationItem.objects.aggregate(waiting=waiting, failed=failed)

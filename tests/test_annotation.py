@@ -356,3 +356,5 @@ def test_it_shows_failed_drafting_on_the_batch_page_and_list(client, sam):
     assert "Drafting failed for 1 item; annotators cannot review it." in page
     assert "No live worker consumes" not in page
     assert "0 waiting, 1 failed" in client.get("/annotation/").content.decode()
+    overview = client.get("/supervisor/").content.decode()  # the supervisor's overview too
+    assert 'id="annotation-drafting-h"' in overview and "0 waiting, 1 failed" in overview

@@ -16,7 +16,7 @@ from reviewapp.agreement import batch_agreement
 from reviewapp.annotation_import import parse_annotation_file
 from reviewapp.audit import audit_record
 from reviewapp.errors import WorkflowError
-from reviewapp.models import AnnotationBatch, AnnotationItem, DraftRequest, ModelProfile
+from reviewapp.models import AnnotationBatch, AnnotationItem, ModelProfile
 from reviewapp.observability.workers import latest_heartbeats, queue_consumers
 from reviewapp.views.access import (
     annotation_manager,
@@ -28,7 +28,6 @@ from reviewapp.views.access import (
 from reviewapp.views.diffs import render_diff
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
-WAITING = (DraftRequest.Status.QUEUED, DraftRequest.Status.GENERATING)
 
 
 def _served_queues(queues: set[str]) -> set[str]:
@@ -36,23 +35,6 @@ def _served_queues(queues: set[str]) -> set[str]:
     now = timezone.now()
     consumers = queue_consumers(latest_heartbeats(now), now, queues=queues)
     return {queue for queue, count in consumers.items() if count}
-
-
-def _drafting_counts(batch_ids) -> dict[int, dict[str, int]]:
-    """Per batch: items still waiting for their candidates, and items whose drafting failed."""
-    counts = {batch_id: {"waiting": 0, "failed": 0} for batch_id in batch_ids}
-    rows = (
-        AnnotationItem.objects.filter(batch_id__in=batch_ids)
-        .values_list("batch_id", "draft_request__status")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    for batch_id, status, n in rows:
-        if status in WAITING:
-            counts[batch_id]["waiting"] += n
-        elif status == DraftRequest.Status.FAILED:
-            counts[batch_id]["failed"] += n
-    return counts
 
 
 @require_GET
@@ -70,7 +52,7 @@ def batches(request: HttpRequest) -> HttpResponse:
         "rows": rows,
         "managing": managing,
         "progress": {b.pk: annotation.batch_progress(b) for b in rows} if managing else {},
-        "drafting": _drafting_counts([b.pk for b in rows]) if managing else {},
+        "drafting": annotation.batch_drafting_counts([b.pk for b in rows]) if managing else {},
     }
     return render(request, "reviewapp/annotation_batches.html", context)
 
@@ -151,7 +133,7 @@ def batch_detail(request: HttpRequest, batch_id: int) -> HttpResponse:
         {
             "batch": batch,
             "progress": annotation.batch_progress(batch),
-            "drafting": _drafting_counts([batch.pk])[batch.pk],
+            "drafting": annotation.batch_drafting_counts([batch.pk])[batch.pk],
             "served": batch.profile.queue in _served_queues({batch.profile.queue}),
             "agreement": batch_agreement(batch),
         },

@@ -13,6 +13,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from reviewapp import annotation
 from reviewapp.calibration import reviewer_calibration
 from reviewapp.models import Candidate, DraftRequest, RiskLevel, RiskReview
 from reviewapp.observability.workers import latest_heartbeats, queue_consumers
@@ -104,6 +105,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         "flag_counts": _flag_counts(since=now - timedelta(days=FLAG_WINDOW_DAYS)),
         "flag_window_days": FLAG_WINDOW_DAYS,
         "status_counts": _status_counts(user),
+        "annotation_drafting": annotation.drafting_totals(),
     }
     if request.htmx:
         return render(request, "reviewapp/_overview_live.html", context)
