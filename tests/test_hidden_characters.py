@@ -71,3 +71,28 @@ def test_the_review_page_shows_the_markers_and_the_chat_page_none(client, alice)
     chat = client.get(f"/chat/{token}/").content.decode()
     assert "I feel fine today" in chat
     assert RLO not in chat and PDF not in chat and ZWSP not in chat
+
+
+def test_a_candidate_keeps_its_text_flagged_and_the_patient_gets_what_was_signed(client, alice):
+    """A model's candidate holding hidden characters is flagged on the review page, its
+    text left as it is (the edit box starts from it); approved, the patient's page shows
+    exactly the released text, invisible characters and all: only what a patient wrote
+    is stripped there."""
+    conversation, token = workflow.conversation_start(locale="en")
+    message = workflow.message_receive(conversation=conversation, text="Hello.")
+    signed = f"That sounds hard.{ZWSP} What helps{RLO} you rest?"
+    draft = ready_request((signed, "Plain reply."), message=message)
+    client.force_login(alice)
+    review = client.get(f"/review/{draft.pk}/").content.decode()
+    first, second = draft.candidates.order_by("position")
+    assert f'data-hidden-characters="{first.pk}"' in review
+    assert "U+200B ZERO WIDTH SPACE, U+202E RIGHT-TO-LEFT OVERRIDE" in review
+    assert f'data-hidden-characters="{second.pk}"' not in review
+    assert f'data-candidate-text="{first.pk}">{signed}</p>' in review
+
+    workflow.draft_request_decide(
+        request_id=draft.pk, user=alice, action="approve", candidate_id=first.pk
+    )
+    client.logout()
+    chat = client.get(f"/chat/{token}/").content.decode()
+    assert f'<div class="msg clinician">{signed}<small' in chat

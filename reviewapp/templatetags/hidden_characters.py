@@ -1,11 +1,13 @@
-"""Invisible characters in patient text: shown to clinicians, removed for patients.
+"""Invisible characters: shown to clinicians, removed from the patient's own text.
 
 Bidirectional controls reorder what follows them (an override can make
 "kill" read "llik", an isolate can hide where a sentence ends) and zero-width
-characters hide inside words. A clinician must see the text as sent: every such
-character becomes a visible, named marker (``⟨U+202E⟩``). On the patient's own
-page the reordering controls are removed instead, so nothing written into a
-conversation rearranges it; the joiners that scripts and emoji need are kept.
+characters hide inside words. A clinician must see the text as sent: in a patient
+message every such character becomes a visible, named marker (``⟨U+202E⟩``); a
+candidate reply keeps its text (the edit box starts from it) and is flagged with
+the characters it holds, so what a clinician signs is what the patient gets. On
+the patient's own page their messages lose the reordering controls; the joiners
+that scripts and emoji need are kept.
 """
 
 from __future__ import annotations
@@ -62,3 +64,10 @@ def without_reordering(text) -> str:
     """``text`` without the characters that could reorder or hide what the patient sees
     (autoescaped by the template as before)."""
     return _REMOVED_FOR_PATIENT.sub("", str(text or ""))
+
+
+@register.filter
+def hidden_names(text) -> list[str]:
+    """The hidden characters in ``text``, each once, as ``U+200B ZERO WIDTH SPACE``."""
+    found = dict.fromkeys(_HIDDEN.findall(str(text or "")))
+    return [f"U+{ord(char):04X} {unicodedata.name(char, '')}".rstrip() for char in found]
