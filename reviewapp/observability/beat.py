@@ -3,8 +3,9 @@
 Beat must run somewhere, exactly once: it alone schedules the sweeper, and without
 the sweeper a request whose worker was killed stays "generating" until a clinician
 notices. A worker started without ``-B`` (or no beat container) says nothing by
-itself, so the sweep task writes when it ran and /healthz and ``worker_health``
-call beat missing when that is older than a few sweep intervals.
+itself, so the sweep task writes when it ran, and /healthz and ``worker_health``
+call beat "missing" when it never ran and "stale" when that is older than a few
+sweep intervals.
 """
 
 from __future__ import annotations
