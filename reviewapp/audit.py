@@ -28,6 +28,7 @@ from django.db import connection, models, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from reviewapp.lib.client_address import client_address
 from reviewapp.models import AuditEvent
 
 # Any constant: the key of the advisory lock every audit writer takes.
@@ -42,8 +43,6 @@ def client_ip(request: HttpRequest | None) -> str | None:
     if request is None:
         return None
     # The real client's, behind the proxy too (one rule for audit, limits and lockouts).
-    from reviewapp.lib.client_address import client_address
-
     return client_address(request)
 
 

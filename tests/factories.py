@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from reviewapp import workflow
-from reviewapp.models import DraftRequest
+from reviewapp.models import DraftRequest, ModelProfile
 from worker.generated import GeneratedCandidate
 
 
@@ -38,3 +38,12 @@ def ready_request(
     workflow.candidates_store(request_id=draft.pk, candidates=[candidate(t) for t in texts])
     draft.refresh_from_db()
     return draft
+
+
+def default_profile_ensure() -> None:
+    """A default profile for new requests (no worker drafts here). Migrations seed one,
+    but a transactional test that ran before may have flushed it."""
+    if not ModelProfile.objects.filter(is_default=True).exists():
+        ModelProfile.objects.create(
+            name="test-default", label="test default", base_model="unused", is_default=True
+        )

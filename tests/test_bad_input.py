@@ -19,9 +19,9 @@ from django.conf import settings
 from django.utils import translation
 
 from reviewapp import workflow
-from reviewapp.models import DraftRequest, Message, ModelProfile
+from reviewapp.models import DraftRequest, Message
 from reviewapp.tokens import api_token_create
-from tests.factories import patient_message, ready_request
+from tests.factories import default_profile_ensure, patient_message, ready_request
 
 pytestmark = pytest.mark.django_db
 
@@ -31,11 +31,7 @@ SCRIPT = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 
 @pytest.fixture(autouse=True)
 def default_profile(db):
-    # Migrations seed one, but a transactional test elsewhere may have flushed it.
-    if not ModelProfile.objects.filter(is_default=True).exists():
-        ModelProfile.objects.create(
-            name="bad-input", label="x", base_model="unused", is_default=True
-        )
+    default_profile_ensure()
 
 
 @pytest.fixture

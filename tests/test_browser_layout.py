@@ -13,9 +13,9 @@ import pytest
 from django.utils import timezone
 
 from reviewapp import workflow
-from reviewapp.models import DraftRequest, ModelProfile
+from reviewapp.models import DraftRequest
 from tests.browser import horizontal_overflow
-from tests.factories import ready_request
+from tests.factories import default_profile_ensure, ready_request
 
 pytestmark = [
     pytest.mark.browser,
@@ -28,11 +28,7 @@ LONG_WORD = "a" * 4000
 
 @pytest.fixture
 def default_profile(transactional_db):
-    """The profile new requests are drafted with (no worker runs here)."""
-    if not ModelProfile.objects.filter(is_default=True).exists():
-        ModelProfile.objects.create(
-            name="layout", label="layout", base_model="unused", is_default=True
-        )
+    default_profile_ensure()
 
 
 def _waiting(minutes: int, *, risk: str) -> DraftRequest:

@@ -15,9 +15,9 @@ from django.test import Client, RequestFactory
 from reviewapp.audit import client_ip
 from reviewapp.lib.client_address import client_address
 from reviewapp.models import AuditEvent
+from tests.factories import default_profile_ensure
 from tests.processes import GunicornServer
 from tests.test_compose import SECRETS, compose
-from tests.test_rate_limits import default_profile
 
 
 def _request(remote: str = "10.0.0.2", forwarded: str | None = None):
@@ -111,7 +111,7 @@ def _log_in(web: GunicornServer, *, client: str, password: str, spoofed: str = "
 @pytest.fixture
 def carol(transactional_db):
     """A user whose password the server's own (production) hasher can check."""
-    default_profile()
+    default_profile_ensure()
     user = get_user_model().objects.create_user(username="carol")
     # Few iterations: the test's speed, not the hash's strength, matters here.
     user.password = PBKDF2PasswordHasher().encode("right-pw", "saltsalt", iterations=1000)

@@ -24,10 +24,13 @@ ENGINE_MODULES = [
 ]
 
 
-def _without_django() -> dict[str, str]:
+def _run_without_django(*args: str) -> subprocess.CompletedProcess:
+    """``python *args`` with no DJANGO_SETTINGS_MODULE in its environment."""
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
     env["PYTHONPATH"] = str(REPO)
-    return env
+    return subprocess.run(
+        [sys.executable, *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_it_imports_the_engine_modules_without_django_settings():
@@ -38,25 +41,11 @@ def test_it_imports_the_engine_modules_without_django_settings():
             "assert 'reviewapp.settings' not in sys.modules, 'the engine loaded the settings'",
         ]
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=REPO,
-        env=_without_django(),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = _run_without_django("-c", code)
     assert result.returncode == 0, result.stderr
 
 
 def test_it_runs_the_generation_benchmark_help_without_django_settings():
-    result = subprocess.run(
-        [sys.executable, "bench/generation.py", "--help"],
-        cwd=REPO,
-        env=_without_django(),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = _run_without_django("bench/generation.py", "--help")
     assert result.returncode == 0, result.stderr
     assert "--quick" in result.stdout

@@ -19,9 +19,10 @@ from django.utils import translation
 
 from reviewapp import workflow
 from reviewapp.lib import rate_limit
-from reviewapp.models import Conversation, DraftRequest, Message, ModelProfile
+from reviewapp.models import Conversation, DraftRequest, Message
 from reviewapp.observability import store
 from reviewapp.observability.definitions import FAILURES, RATE_LIMITED
+from tests.factories import default_profile_ensure
 from tests.processes import GunicornServer, free_port
 
 CANARY = "Kestrel-Canary-7731"
@@ -34,17 +35,9 @@ SERVER_LIMITS = {
 }
 
 
-def default_profile() -> None:
-    # Migrations seed one, but a transactional test before this one flushed it.
-    if not ModelProfile.objects.filter(is_default=True).exists():
-        ModelProfile.objects.create(
-            name="limits", label="limits", base_model="unused", is_default=True
-        )
-
-
 @pytest.fixture
 def web(transactional_db, tmp_path):
-    default_profile()
+    default_profile_ensure()
     with GunicornServer(tmp_path, TRUSTED_PROXY_COUNT="1", **SERVER_LIMITS) as server:
         yield server
 

@@ -38,7 +38,7 @@ from django.utils.translation import ngettext
 from reviewapp.lib.client_address import client_address
 from reviewapp.observability import events
 from reviewapp.observability.definitions import RATE_LIMITED
-from reviewapp.observability.store import counter_add
+from reviewapp.observability.store import counter_add, redis_client
 
 logger = logging.getLogger(__name__)
 
@@ -201,11 +201,7 @@ class _RedisStore:
 
     def _loaded(self):
         if self._url != settings.RATE_LIMIT_REDIS_URL:
-            client = redis.Redis.from_url(
-                settings.RATE_LIMIT_REDIS_URL,
-                socket_timeout=STORE_TIMEOUT_SECONDS,
-                socket_connect_timeout=STORE_TIMEOUT_SECONDS,
-            )
+            client = redis_client(settings.RATE_LIMIT_REDIS_URL, timeout=STORE_TIMEOUT_SECONDS)
             self._script = client.register_script(_TAKE_SCRIPT)
             self._url = settings.RATE_LIMIT_REDIS_URL
         return self._script
@@ -226,7 +222,7 @@ class _RedisStore:
     def clear(self) -> None:
         """Forget every counter and any outage: Redis is asked again at the next request."""
         self._down_until = 0.0
-        client = redis.Redis.from_url(settings.RATE_LIMIT_REDIS_URL, socket_timeout=2)
+        client = redis_client(settings.RATE_LIMIT_REDIS_URL, timeout=2)
         for key in client.scan_iter(f"{KEY_PREFIX}*", count=1000):
             client.delete(key)
 

@@ -184,8 +184,7 @@ def alerts_undelivered(*, older_than: timedelta = timedelta(minutes=2)):
 
     With no channel configured that is every alert that paged nobody.
     """
-    delivered = Q(email_sent_at__isnull=False) | Q(webhook_sent_at__isnull=False)
-    undelivered = _unsent() if channels_configured() else ~delivered
+    undelivered = _unsent() if channels_configured() else ~_delivered()
     return CrisisAlert.objects.filter(
         undelivered, covered_by__isnull=True, created_at__lt=timezone.now() - older_than
     )
@@ -218,19 +217,24 @@ def alert_covering(conversation: Conversation, now: datetime) -> CrisisAlert | N
     )
 
 
+def _delivered() -> Q:
+    """Sent on at least one channel: on-call was paged."""
+    delivered = Q(pk__in=[])
+    for field in CHANNELS:
+        delivered |= Q(**{f"{field}__isnull": False})
+    return delivered
+
+
 def _able_to_page() -> Q:
     """Delivered on some channel, or still being tried: an alert that gave up covers
     no crisis, or a flood's later crises would wait on a page that never came."""
-    delivered = Q(email_sent_at__isnull=False) | Q(webhook_sent_at__isnull=False)
-    return delivered | Q(attempts__lt=_settings("MAX_ALERT_ATTEMPTS"))
+    return _delivered() | Q(attempts__lt=_settings("MAX_ALERT_ATTEMPTS"))
 
 
 def _hand_on_covered(alert: CrisisAlert) -> None:
     """``alert`` gave up with nothing delivered: the first crisis it covered pages in its
     place (the sweeper sends it), covering the rest."""
-    if CrisisAlert.objects.filter(pk=alert.pk).filter(
-        Q(email_sent_at__isnull=False) | Q(webhook_sent_at__isnull=False)
-    ):
+    if CrisisAlert.objects.filter(_delivered(), pk=alert.pk).exists():
         return  # on-call was paged on another channel
     covered = list(CrisisAlert.objects.filter(covered_by=alert).order_by("created_at", "pk"))
     if not covered:
