@@ -27,9 +27,15 @@ def conversation_for_token(token: str) -> Conversation | None:
     ).first()
 
 
+# A fixed lead-in names the token's kind in a leaked log or config, and keeps its
+# first characters from starting with "-": a random key could, and then
+# `revokeapitoken --prefix -abc…` read the prefix as an option.
+API_TOKEN_LEAD = "cs_"
+
+
 def api_token_create(*, user, name: str = "") -> str:
     """Create a personal API token and return it; it cannot be shown again."""
-    key = new_secret()
+    key = API_TOKEN_LEAD + new_secret()
     ApiToken.objects.create(user=user, name=name, key_hash=hash_secret(key), prefix=key[:8])
     return key
 

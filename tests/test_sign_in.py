@@ -195,6 +195,19 @@ def test_api_tokens_are_hashed_shown_once_and_revocable(client, alice):
     assert "apitoken.revoke" in _actions()
 
 
+def test_an_api_token_prefix_can_always_be_passed_on_the_command_line(client, alice, monkeypatch):
+    # A URL-safe random key starts with "-" one time in 64; its prefix then read as
+    # an option and revoking it by prefix failed.
+    monkeypatch.setattr("reviewapp.tokens.secrets.token_urlsafe", lambda n: "-" + "x" * 42)
+    out = StringIO()
+    call_command("createapitoken", "alice", stdout=out)
+    key = out.getvalue().strip()
+    assert key.startswith("cs_")
+    call_command("revokeapitoken", "alice", "--prefix", key[:8], stdout=StringIO())
+    auth = {"HTTP_AUTHORIZATION": f"Token {key}"}
+    assert client.get("/api/v1/queue", **auth).status_code == 401
+
+
 def _self_enrol(settings, allowed: bool) -> None:
     settings.COUNTERSIGN = {**settings.COUNTERSIGN, "SECOND_FACTOR_SELF_ENROL": allowed}
 
