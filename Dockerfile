@@ -12,8 +12,12 @@ ARG TORCH_BUILD=cpu
 # Hub downloads (the real bases) go to the models volume too, not a home directory.
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 LOG_FORMAT=json \
     MODEL_CACHE_DIR=/models HF_HOME=/models/huggingface XDG_CACHE_HOME=/models/cache \
-    RISK_MODEL_DIR=/app/risk-model
+    RISK_MODEL_DIR=/app/risk-model DEID_PLACES_FILE=/app/deid-places.txt
 WORKDIR /app
+# De-identification's dictionaries: Voikko for Finnish, SCOWL's word lists for English.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libvoikko1 voikko-fi wamerican wbritish \
+ && rm -rf /var/lib/apt/lists/*
 # torch first, from the build's own index: installed as a dependency from PyPI it
 # would be whichever build PyPI ships.
 RUN pip install --no-cache-dir --index-url "https://download.pytorch.org/whl/${TORCH_BUILD}" \
@@ -28,7 +32,8 @@ COPY templates ./templates
 COPY locale ./locale
 # The risk screen's learned layer is built here from the corpus in reviewapp/risk/corpus
 # (deterministic; about a minute), so every container screens with the same model.
-RUN DATABASE_URL=sqlite:////tmp/build.sqlite3 CELERY_BROKER_URL=memory:// \
+RUN python -c "import reviewapp.deid.gazetteer as g; g.main()" \
+ && DATABASE_URL=sqlite:////tmp/build.sqlite3 CELERY_BROKER_URL=memory:// \
     python manage.py collectstatic --noinput -v0 \
  && DATABASE_URL=sqlite:////tmp/build.sqlite3 CELERY_BROKER_URL=memory:// \
     python manage.py train_risk_model --no-corrections > /dev/null \

@@ -22,6 +22,10 @@ COMPOSE_DEB    := docker-compose_2.26.1-4_amd64.deb
 COMPOSE_SHA256 := 47681197cb2b1ab88206b42a1a92fc75f50d9530a6322d03494a473eed0408ea
 COMPOSE_PLUGIN := .cache/docker/cli-plugins/docker-compose
 
+# De-identification reads Finnish with Voikko (library and dictionary from Debian) and
+# English with SCOWL's word lists (Debian wamerican, wbritish); see reviewapp/deid/lexicon.py.
+DEID_DICTIONARIES := /usr/lib/voikko/5/mor-standard/mor.vfst /usr/share/dict/american-english /usr/share/dict/british-english
+
 # The risk screen's learned layer, built from the corpus in the repository (no
 # download); rebuilt when the corpus or the code that reads it changes.
 RISK_MODEL   := .cache/risk-model/meta.json
@@ -38,9 +42,10 @@ $(STAMP): pyproject.toml Makefile
 	$(PIP) install -q $(TORCH)
 	$(PIP) install -q -e ".[test]"
 	$(PIP) install -q --no-deps $(NO_DEPS)
+	$(PY) -c "import reviewapp.deid.gazetteer as g; g.main()"
 	touch $@
 
-install: $(STAMP)
+install: $(STAMP) $(DEID_DICTIONARIES)
 
 $(RISK_MODEL): $(STAMP) $(RISK_SOURCES)
 	$(PY) manage.py train_risk_model --out $(@D)
@@ -48,6 +53,10 @@ $(RISK_MODEL): $(STAMP) $(RISK_SOURCES)
 risk-model: $(RISK_MODEL)
 
 # Installed only when missing (apt-get needs root, as on the CI machine).
+$(DEID_DICTIONARIES):
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libvoikko1 voikko-fi wamerican wbritish
+
 $(CHROMIUM):
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver
@@ -61,7 +70,7 @@ $(COMPOSE_PLUGIN):
 		| tar -xO ./usr/libexec/docker/cli-plugins/docker-compose > $@.part
 	chmod +x $@.part && mv $@.part $@
 
-demo: $(STAMP) $(RISK_MODEL)
+demo: $(STAMP) $(DEID_DICTIONARIES) $(RISK_MODEL)
 	bash scripts/demo.sh
 
 services-check: $(STAMP)
@@ -73,7 +82,7 @@ lint: $(STAMP)
 
 # Connections are not kept between requests in tests: a kept one held by a
 # worker or live-server thread would stop the test database being dropped.
-test: $(STAMP) $(RISK_MODEL) $(CHROMIUM) $(COMPOSE_PLUGIN) services-check lint
+test: $(STAMP) $(DEID_DICTIONARIES) $(RISK_MODEL) $(CHROMIUM) $(COMPOSE_PLUGIN) services-check lint
 	DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) DATABASE_CONN_MAX_AGE=0 \
 		DOCKER_CONFIG=$(CURDIR)/.cache/docker $(VENV)/bin/pytest $(PYTEST_ARGS)
 

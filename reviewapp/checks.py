@@ -134,3 +134,16 @@ def proxy_hops_counted(app_configs, **kwargs):
             id="countersign.W004",
         )
     ]
+
+
+@register()
+def deidentification_dictionaries_installed(app_configs, **kwargs):
+    """Without Voikko or the English word list the de-identifier cannot tell a name from a
+    word: every export would leak. Refuse to run rather than export less safely."""
+    from reviewapp.deid.lexicon import LexiconMissing, check
+
+    try:
+        check()
+    except LexiconMissing as missing:
+        return [Error(str(missing), id="countersign.E005")]
+    return []

@@ -1,8 +1,15 @@
 """De-identification of text before anything leaves the system.
 
-``deidentify(text)`` finds identifiers (``find_entities``: structured ones in
-``structured``, names in ``names``) and replaces each with a typed placeholder
-(``[NAME]``, ``[PHONE]``...). ``Pseudonyms`` numbers them consistently within a
+``deidentify(text)`` finds identifiers (``find_entities``) and replaces each
+with a typed placeholder (``[NAME]``, ``[PHONE]``...). The recognisers read a
+normalised copy of the text (``normalise``: no invisible characters, full-width
+forms folded) and their spans are mapped back onto the original:
+
+* ``structured``: identifiers with a shape (e-mail, phone, henkilötunnus, plates,
+  usernames, room and route numbers, dates...);
+* ``names``: people, from name dictionaries, Voikko and the context ("my sister …");
+* ``places``: towns, facilities, schools, employers and streets.
+ ``Pseudonyms`` numbers them consistently within a
 conversation (``[NAME_1]`` stays the same person, "Sanna" and "Sannalle" alike).
 DEID_VERSION names the pass in every export's manifest.
 """
@@ -10,14 +17,33 @@ DEID_VERSION names the pass in every export's manifest.
 from __future__ import annotations
 
 from reviewapp.deid.entities import Entity, without_overlaps
-from reviewapp.deid.names import find_names
+from reviewapp.deid.names import find_names, may_name
+from reviewapp.deid.normalise import Normalised
+from reviewapp.deid.places import find_places, may_locate
 from reviewapp.deid.structured import find_structured
+from reviewapp.deid.words import TOKEN, Words
 
-DEID_VERSION = "rules-2 (structured + name gazetteer with Finnish inflection)"
+DEID_VERSION = "rules-3 (normalised text; Voikko, SCOWL and GeoNames; context frames)"
 
 
 def find_entities(text: str) -> list[Entity]:
-    return without_overlaps(find_structured(text) + find_names(text))
+    normalised = Normalised.of(text)
+    plain = normalised.text
+    tokens = set(TOKEN.findall(plain))
+    found = find_structured(plain, frozenset(map(str.lower, tokens)))
+    # Most texts (replies above all) hold no word that could name a person or a
+    # place: asked once per distinct word, that skips the walk over their words.
+    names_possible = any(map(may_name, tokens))
+    places_possible = any(map(may_locate, tokens))
+    if names_possible or places_possible:
+        words = Words.of(plain)
+        if names_possible:
+            found += find_names(plain, words)
+        if places_possible:
+            found += find_places(plain, words)
+    return without_overlaps(
+        [Entity(e.type, *normalised.span(e.start, e.end), key=e.key) for e in found]
+    )
 
 
 class Pseudonyms:

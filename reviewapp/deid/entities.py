@@ -16,10 +16,14 @@ class Entity:
 
 
 def without_overlaps(entities: list[Entity]) -> list[Entity]:
-    """Where finds overlap, the one starting first wins, then the longest."""
+    """Where finds overlap, the one starting first (then the longest) names them;
+    one that runs on past it extends it, so no character of either is left."""
     kept: list[Entity] = []
     for entity in sorted(entities, key=lambda e: (e.start, -(e.end - e.start))):
         if kept and entity.start < kept[-1].end:
+            if entity.end > kept[-1].end:
+                last = kept.pop()
+                kept.append(Entity(last.type, last.start, entity.end, key=last.key))
             continue
         kept.append(entity)
     return kept

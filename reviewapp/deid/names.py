@@ -1,30 +1,44 @@
 # ruff: noqa: E501  (word lists read best as they are)
-"""Personal names, Finnish inflected forms included ("Sannalle", "Matille", "Virtaselle").
+"""Personal names, in any case and Finnish case form ("Sannalle", "matille", "Virtaselle").
 
-First names come from the first-name dictionary gender-guesser ships (Jörg
-Michael's nam_dict, 40,000 names with their frequency per country), keeping
-those in use in Finland, Britain, Ireland or the United States; common
-surnames are listed below. A capitalised word is a name if it, or its base form
-after removing a Finnish case ending and undoing consonant gradation, is in
-those lists; a capitalised word right after a first name is its surname; a
-capitalised word shaped like a Finnish surname (-nen, -sen, -selle...) in the
-middle of a sentence is one too. Names that are also everyday words ("Toivo",
-"Onni", "Will", "May") count only where a word in the middle of a sentence is
-capitalised.
+Where a name comes from: Voikko's first names and surnames (any inflected form),
+then the first-name dictionary gender-guesser ships (Jörg Michael's nam_dict,
+kept for names in use in Finland, Britain, Ireland or the United States, with
+their frequency) and common surnames listed below, with Finnish case endings
+and consonant gradation undone by hand.
+
+When a word is one (``_is_name``):
+* a listed name that is no ordinary word, in any case (in lower case, only a
+  common one written out in full, or one Voikko reads: "insta" is not "Ina");
+* a listed name that is also a word ("onni", "Hope", "will") where a capital in
+  the middle of a sentence or the context says so (``frames``);
+* after a title ("Dr. Patel"); a word no dictionary knows after "my name is" or
+  a relation ("my friend priya"), or beside another such capitalised word
+  ("Priya Nair"); a capitalised word shaped like a Finnish surname mid-sentence;
+* a capitalised word right after a name is its surname ("Sarah Connor").
+A word that starts a sentence is capitalised for that alone ("Olen", "Can").
 """
 
 from __future__ import annotations
 
-import importlib.util
 import re
-from functools import cache
-from pathlib import Path
+from functools import cache, lru_cache
 
+from reviewapp.deid import lexicon
 from reviewapp.deid.entities import Entity
-
-# Columns of nam_dict.txt holding a name's frequency in each country.
-# (Sweden's column was tried and left out: it made "My" and "Edit" names.)
-_COUNTRY_COLUMNS = {"GB": 30, "IE": 31, "US": 32, "FI": 49}
+from reviewapp.deid.frames import (
+    FUNCTION_WORDS,
+    NAME_INTRODUCTIONS,
+    RELATIONS_EN,
+    after_relation,
+    before_relation,
+    before_speech,
+    beside_oneself,
+    follows,
+    relation_follows,
+)
+from reviewapp.deid.lexicon import PERSON_CLASSES
+from reviewapp.deid.words import Word, Words, is_ordinary
 
 # Short forms the dictionary lists without an English-speaking country's frequency.
 SHORT_FORMS = frozenset(
@@ -175,63 +189,6 @@ SURNAMES = frozenset(
     ]
 )
 
-# Names that are also everyday words: a name only when capitalised mid-sentence.
-EVERYDAY_WORDS = frozenset(
-    [
-        "toivo",
-        "tuuli",
-        "onni",
-        "satu",
-        "ilma",
-        "aamu",
-        "ilta",
-        "lumi",
-        "taimi",
-        "armas",
-        "lempi",
-        "sulo",
-        "ilo",
-        "rauha",
-        "kaino",
-        "usko",
-        "into",
-        "oiva",
-        "veli",
-        "vieno",
-        "aura",
-        "kielo",
-        "lilja",
-        "ruusu",
-        "paju",
-        "sini",
-        "valo",
-        "will",
-        "may",
-        "hope",
-        "bill",
-        "mark",
-        "grace",
-        "joy",
-        "faith",
-        "rose",
-        "june",
-        "april",
-        "august",
-        "art",
-        "frank",
-        "honey",
-        "summer",
-        "autumn",
-        "dawn",
-        "guy",
-        "jack",
-        "rob",
-        "sue",
-        "pat",
-        "ray",
-    ]
-)
-
 _CASE_ENDINGS = sorted(
     [
         "lle",
@@ -269,11 +226,7 @@ _CASE_ENDINGS = sorted(
     key=len,
     reverse=True,
 )
-_WORD = re.compile(r"[A-ZÅÄÖ](?:'[A-Z])?[a-zåäöéü]+(?:-[A-ZÅÄÖ][a-zåäöéü]+)?")
-# "Dr. Patel", "tri Virtanen": a title's full stop does not start a sentence, and
-# the word after a title is a name.
-_AFTER_TITLE = re.compile(r"\b(?:Dr|Mr|Mrs|Ms|Miss|Prof|Rev|tri|rva|hra|nti|prof)\.?\s+$")
-_AFTER_SAINT = re.compile(r"\bSt\.?\s+$")
+TITLES = frozenset(["dr", "mr", "mrs", "ms", "miss", "prof", "rev", "tri", "rva", "hra", "nti"])
 
 # Words capitalised for other reasons than being someone's name.
 NEVER_NAMES = frozenset(
@@ -316,6 +269,27 @@ NEVER_NAMES = frozenset(
         "joulukuu",
         "jenkki",
         "jenkit",
+        # Holidays (and towns in some gazetteer).
+        "christmas",
+        "easter",
+        "halloween",
+        "thanksgiving",
+        "joulu",
+        "juhannus",
+        "pääsiäinen",
+        "vappu",
+        # Words for identifiers, which follow a relation word ("tytön hetu").
+        "hetu",
+        "henkilötunnus",
+        "ssn",
+        "insta",
+        "snap",
+        "email",
+        "meili",
+        "numero",
+        "number",
+        "osoite",
+        "address",
     ]
 )
 _FI_SURNAME_SHAPE = re.compile(
@@ -323,23 +297,23 @@ _FI_SURNAME_SHAPE = re.compile(
 )
 
 
-def _name_dictionary() -> Path:
-    spec = importlib.util.find_spec("gender_guesser")
-    return Path(spec.origin).parent / "data" / "nam_dict.txt"
+# In lower case a listed name must be a common one, and written out in full:
+# rare names and inflected forms of short ones are chat words too ("insta" is
+# not "Ina"'s elative, "tiiä" not "Tiia"'s partitive).
+COMMON_NAME_FREQUENCY = 3
 
 
 @cache
 def first_names() -> frozenset[str]:
-    names = set()
-    with _name_dictionary().open(encoding="utf-8") as f:
-        for line in f:
-            if line[:1] in "#=" or len(line) < 50:
-                continue
-            if any(line[col] not in " \n$" for col in _COUNTRY_COLUMNS.values()):
-                name = line.split()[1]
-                for variant in (name.replace("+", ""), name.replace("+", "-")):
-                    names.add(variant.lower())
-    return frozenset(names | SHORT_FORMS)
+    return frozenset(lexicon.first_name_frequencies()) | SHORT_FORMS
+
+
+def lower_case_name(lowered: str) -> bool:
+    if lowered in SURNAMES or lowered in SHORT_FORMS:
+        return True
+    frequency = lexicon.first_name_frequencies().get(lowered, 0)
+    # A rarer name still, when it is long and no word at all ("rhiannon", "saoirse").
+    return frequency >= COMMON_NAME_FREQUENCY or (frequency > 0 and len(lowered) >= 5)
 
 
 def _known(word: str) -> bool:
@@ -349,15 +323,32 @@ def _known(word: str) -> bool:
 
 def base_form(word: str) -> str | None:
     """The listed name ``word`` is a form of, or None: "Matille" -> "matti"."""
-    if _known(word):
-        return word.lower()
-    lowered = word.lower()
+    return _base_form(word.lower())
+
+
+@lru_cache(maxsize=200_000)
+def _base_form(lowered: str) -> str | None:
+    if _known(lowered):
+        return lowered
+    return inflected_base(lowered, _all_names())
+
+
+@cache
+def _all_names() -> frozenset[str]:
+    return first_names() | SURNAMES
+
+
+def inflected_base(lowered: str, known, endings: tuple[str, ...] = ()) -> str | None:
+    """The word of ``known`` (or ending in one of ``endings``) that ``lowered`` is a
+    Finnish case form of, after undoing consonant gradation; None if none."""
     for ending in _CASE_ENDINGS:
         if not lowered.endswith(ending) or len(lowered) - len(ending) < 2:
             continue
         stem = lowered[: -len(ending)]
         for candidate in _undo_gradation(stem):
-            if candidate in first_names() or candidate in SURNAMES:
+            if (known is not None and candidate in known) or (
+                endings and candidate.endswith(endings)
+            ):
                 return candidate
     return None
 
@@ -369,6 +360,17 @@ def _undo_gradation(stem: str) -> list[str]:
         candidates.append(stem[:-1])  # Laineelta -> Laine
     if stem.endswith("se"):
         candidates.append(stem[:-2] + "nen")
+    if stem.endswith("e"):
+        candidates.append(stem[:-1] + "i")  # Kaukajärve- -> Kaukajärvi
+    if stem.endswith("de"):
+        candidates.append(stem[:-2] + "si")  # Kiuruvede- -> Kiuruvesi
+    # Weak grade back to strong in a consonant pair: Hervanna- -> Hervanta, Kallio -> ...
+    for weak, strong in (("nn", "nt"), ("ll", "lt"), ("rr", "rt"), ("mm", "mp"), ("ng", "nk")):
+        if stem[:-1].endswith(weak):
+            candidates.append(stem[: -1 - len(weak)] + strong + stem[-1])
+            candidates.append(stem[: -1 - len(weak)] + strong + "i")
+    if stem.endswith("i"):
+        candidates.append(stem[:-1])  # a loanword's added vowel: Lidli- -> Lidl
     # Weak grade back to strong: a single t, k or p before the last vowel doubles.
     gradation = re.match(r"^(.*)([tkp])([aeiouyäö])$", stem)
     if gradation:
@@ -377,44 +379,144 @@ def _undo_gradation(stem: str) -> list[str]:
     return candidates
 
 
-def _starts_sentence(text: str, start: int) -> bool:
-    index = start - 1
-    while index >= 0 and text[index] in " \t\"'“(":
-        index -= 1
-    return index < 0 or text[index] in ".!?:\n"
+def _is_title(word: Word) -> bool:
+    # "MR" in a message not written in capitals is an acronym (a medical record), not "Mr".
+    return word.lower in TITLES and (word.shouting or not word.text.isupper())
 
 
-def find_names(text: str) -> list[Entity]:
-    found: list[Entity] = []
-    previous_end, previous_was_name = -1, False
-    for match in _WORD.finditer(text):
-        word = match.group()
-        # Only the few characters before the word decide these; a whole-prefix
-        # search per word made long texts quadratic.
-        before = text[max(0, match.start() - 12) : match.start()]
-        if _AFTER_SAINT.search(before):
-            previous_was_name = False
-            continue
-        after_title = bool(_AFTER_TITLE.search(before))
-        start_of_sentence = not after_title and _starts_sentence(text, match.start())
-        base = base_form(word)
-        if base in NEVER_NAMES:
+def person_base(word: Word) -> str | None:
+    """The name ``word`` is a form of: Voikko's first names and surnames, then the name lists."""
+    return _person_base(word.lower)
+
+
+@lru_cache(maxsize=200_000)
+def _person_base(lowered: str) -> str | None:
+    for reading in lexicon.finnish_readings(lowered):
+        if reading.word_class in PERSON_CLASSES:
+            return reading.base.lower()
+    return _base_form(lowered)
+
+
+def _named_by_context(words: Words, index: int) -> bool:
+    return (
+        follows(words, index, NAME_INTRODUCTIONS)
+        or after_relation(words, index)
+        or before_speech(words, index)
+        or beside_oneself(words, index)
+        or before_relation(words, index)
+        or relation_follows(words, index)
+    )
+
+
+_VOWEL = re.compile(r"[aeiouyåäö]")
+
+
+def _unknown_capitalised_next(words: Words, index: int) -> bool:
+    following = words.after(index)
+    return (
+        following is not None
+        and following.capitalised
+        and not following.ordinary
+        and not following.readings
+        and following.start - words[index].end == 1
+    )
+
+
+def _is_name(words: Words, index: int) -> tuple[bool, str | None]:
+    """Whether word ``index`` is someone's name, and its base form."""
+    word = words[index]
+    if word.lower in NEVER_NAMES or lexicon.is_country(word.lower) or word.lower in RELATIONS_EN:
+        return False, None  # "Nan lives", "Mum said": a relation, not a name
+    base = person_base(word)
+    after_title = index > 0 and _is_title(words[index - 1])
+    if after_title:
+        return True, base or word.lower
+    voikko_name = any(r.word_class in PERSON_CLASSES for r in word.readings)
+    if base is not None and not word.capitalised and not voikko_name:
+        # In lower case: inflected forms only as Voikko reads them; a listed name
+        # written out but rare ("toby") where the context names someone.
+        if word.lower not in _all_names():
             base = None
-        everyday = base in EVERYDAY_WORDS if base else False
-        follows_name = previous_was_name and text[previous_end : match.start()] == " "
-        is_name = (
-            after_title
-            or (base is not None and not (everyday and start_of_sentence))
-            or (not start_of_sentence and _FI_SURNAME_SHAPE.match(word) is not None)
+        elif not lower_case_name(word.lower) and word.ordinary:
+            return _named_by_context(words, index), base
+    if base is not None:
+        if base in NEVER_NAMES:
+            return False, None
+        # A name that is nothing else, in any case; one that is also a word
+        # ("onni", "Hope") where a capital or the context says it is a name.
+        if not word.ordinary or word.capitalised_mid_sentence:
+            return True, base
+        return _named_by_context(words, index), base
+    # Names no list holds ("Priya"): a capitalised word that is no ordinary word,
+    # where the context names someone, or shaped like a Finnish surname.
+    unknown = not word.ordinary and not word.readings and _VOWEL.search(word.lower) is not None
+    introduced = (
+        follows(words, index, NAME_INTRODUCTIONS)
+        or after_relation(words, index)
+        or before_speech(words, index)
+        or relation_follows(words, index)
+    )
+    if (
+        unknown
+        and introduced
+        and (word.capitalised or not lexicon.is_english_proper_noun(word.lower))
+    ):
+        return True, word.lower
+    if unknown and word.capitalised and _unknown_capitalised_next(words, index):
+        # "Priya Nair": two capitalised words no dictionary knows, side by side.
+        return True, word.lower
+    if word.capitalised_mid_sentence and _FI_SURNAME_SHAPE.match(word.text):
+        return True, word.lower
+    if word.capitalised_mid_sentence and after_relation(words, index):
+        return True, word.lower  # "my therapist Marigold": a name no list holds
+    return False, None
+
+
+@lru_cache(maxsize=200_000)
+def may_name(token: str) -> bool:
+    """Whether ``token`` (as written) could be, or lead to, a name anywhere in a text.
+    A text of none such holds no name, and the pass over its words is skipped."""
+    lowered = token.lower()
+    if lowered in NEVER_NAMES:
+        return False
+    if lowered in TITLES or not is_ordinary(lowered):
+        return True
+    if token[:1].isupper():
+        return _person_base(lowered) is not None or _FI_SURNAME_SHAPE.match(token) is not None
+    # In lower case only a name written out in full, or one Voikko reads, counts (_is_name).
+    return _known(lowered) or any(
+        r.word_class in PERSON_CLASSES for r in lexicon.finnish_readings(lowered)
+    )
+
+
+def find_names(text: str, words: Words | None = None) -> list[Entity]:
+    words = Words.of(text) if words is None else words
+    found: list[Entity] = []
+    previous_index = -2
+    for index, word in enumerate(words):
+        follows_name = (
+            previous_index == index - 1 and text[words[index - 1].end : word.start] == " "
         )
-        if follows_name and (is_name or not start_of_sentence):
-            # "Sanna Virtanen", "Sarah Connor": one name, so the surname joins it.
-            last = found.pop()
-            found.append(Entity("NAME", last.start, match.end(), key=last.key))
-        elif is_name:
-            found.append(Entity("NAME", match.start(), match.end(), key=base or word.lower()))
-        else:
-            previous_was_name = False
+        # Most words are ordinary, lower case and no name's form: nothing to ask of them.
+        if (
+            not follows_name
+            and word.ordinary
+            and not word.capitalised_mid_sentence
+            and _person_base(word.lower) is None
+            and not (index and _is_title(words[index - 1]))
+        ):
             continue
-        previous_end, previous_was_name = match.end(), True
+        is_name, base = _is_name(words, index)
+        surname_like = len(word.lower) > 1 and word.lower not in FUNCTION_WORDS
+        if not is_name and follows_name and word.capitalised_mid_sentence and surname_like:
+            # "Sarah Connor": a capitalised word right after a first name is its surname.
+            is_name = True
+        if not is_name:
+            continue
+        if follows_name:
+            last = found.pop()
+            found.append(Entity("NAME", last.start, word.end, key=last.key))
+        else:
+            found.append(Entity("NAME", word.start, word.end, key=base or word.lower))
+        previous_index = index
     return found

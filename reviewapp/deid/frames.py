@@ -1,0 +1,467 @@
+"""Context that turns a word into an identifier: "my name is …", "my sister …", "I live in …".
+
+Lower-case chat leaves no capital to go by, and many names are also words
+("hope", "onni", "iris"), so what stands around a word decides. Each frame is
+the lower-cased words just before (or after) the word in question. Finnish
+frames are matched on Voikko's base form, so "siskolleni" is "sisko" and
+"asuin" is "asua".
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from reviewapp.deid.lexicon import PERSON_CLASSES
+from reviewapp.deid.words import Words
+
+# "my name is Iris", "mun nimi on onni", "call me Sky"
+NAME_INTRODUCTIONS = (
+    ("my", "name", "is"),
+    ("my", "name's"),
+    ("name", "is"),
+    ("names",),
+    ("called",),
+    ("named",),
+    ("call", "me"),
+    ("i'm", "called"),
+    ("nimeni", "on"),
+    ("nimi", "on"),
+    ("mun", "nimi"),
+    ("nimeltä",),
+    ("nimeltään",),
+    ("kutsu", "mua"),
+    ("kutsu", "minua"),
+    ("hi", "i'm"),
+    ("hi", "im"),
+    ("hey", "i'm"),
+    ("hello", "i'm"),
+    ("moi", "oon"),
+    ("moi", "mä", "oon"),
+    ("hei", "olen"),
+    ("hei", "oon"),
+    ("hei", "mä", "oon"),
+    ("terveisin",),
+    ("regards",),
+    ("thanks",),
+    ("kiitos",),
+)
+
+# People a patient names: "my sister iris", "kaverini Onni", "mun poikaystävä sky".
+RELATIONS_EN = frozenset(
+    [
+        "friend",
+        "bestie",
+        "bff",
+        "sister",
+        "sis",
+        "brother",
+        "bro",
+        "mom",
+        "mum",
+        "mother",
+        "mommy",
+        "mama",
+        "dad",
+        "father",
+        "daddy",
+        "papa",
+        "son",
+        "daughter",
+        "boyfriend",
+        "bf",
+        "girlfriend",
+        "gf",
+        "husband",
+        "wife",
+        "partner",
+        "fiance",
+        "fiancee",
+        "fiancé",
+        "ex",
+        "therapist",
+        "counsellor",
+        "counselor",
+        "nurse",
+        "doctor",
+        "psychiatrist",
+        "psychologist",
+        "cousin",
+        "aunt",
+        "uncle",
+        "grandma",
+        "grandpa",
+        "granny",
+        "gran",
+        "nan",
+        "nana",
+        "grandmother",
+        "grandfather",
+        "neighbour",
+        "neighbor",
+        "roommate",
+        "flatmate",
+        "housemate",
+        "boss",
+        "manager",
+        "supervisor",
+        "colleague",
+        "coworker",
+        "co-worker",
+        "teacher",
+        "coach",
+        "kid",
+        "niece",
+        "nephew",
+        "stepdad",
+        "stepmom",
+        "stepmum",
+        "stepbrother",
+        "stepsister",
+        "worker",
+        "mate",
+        "buddy",
+        "pal",
+        "crush",
+        "classmate",
+        "baby",
+    ]
+)
+RELATIONS_FI = frozenset(
+    [
+        "kaveri",
+        "ystävä",
+        "bestis",
+        "sisko",
+        "sisar",
+        "veli",
+        "isoveli",
+        "pikkuveli",
+        "isosisko",
+        "pikkusisko",
+        "äiti",
+        "isä",
+        "poika",
+        "tytär",
+        "poikaystävä",
+        "tyttöystävä",
+        "mies",
+        "vaimo",
+        "puoliso",
+        "kumppani",
+        "terapeutti",
+        "hoitaja",
+        "lääkäri",
+        "psykiatri",
+        "psykologi",
+        "serkku",
+        "täti",
+        "setä",
+        "eno",
+        "mummo",
+        "mummi",
+        "isoäiti",
+        "isoisä",
+        "pappa",
+        "ukki",
+        "naapuri",
+        "pomo",
+        "esimies",
+        "kollega",
+        "työkaveri",
+        "opettaja",
+        "lapsi",
+        "exä",
+        "kämppis",
+        "kihlattu",
+        "tyttö",
+        "faija",
+        "mutsi",
+        "broidi",
+        "sisko",
+        "siskopuoli",
+        "velipuoli",
+    ]
+)
+# "iris said", "onni soitti"
+SPEECH_VERBS = frozenset(
+    [
+        "said",
+        "says",
+        "told",
+        "texted",
+        "called",
+        "asked",
+        "thinks",
+        "wants",
+        "messaged",
+        "replied",
+        "yelled",
+        "suggested",
+        "came",
+        "comes",
+        "visited",
+        "visits",
+        "sanoi",
+        "sano",
+        "kysyi",
+        "kysy",
+        "soitti",
+        "laittoi",
+        "laitto",
+        "viestitti",
+        "kertoi",
+        "kerto",
+        "huusi",
+    ]
+)
+
+# "I live in …", "grew up in …", "moved to …"
+LOCATION_PREPOSITIONS = frozenset(
+    ["in", "from", "to", "near", "at", "around", "outside", "inside", "by"]
+)
+# Finnish carries place in the case ending; these verbs make a word a place there.
+LOCATION_VERBS_FI = frozenset(
+    ["asua", "muuttaa", "kotoisin", "syntyä", "kasvaa", "käydä", "ajaa", "matkustaa"]
+)
+
+# Where someone works: "töissä Prismassa", "I work at Tesco", "shift at Lidl".
+WORK_FRAMES = (
+    ("work", "at"),
+    ("work", "for"),
+    ("working", "at"),
+    ("working", "for"),
+    ("worked", "at"),
+    ("worked", "for"),
+    ("works", "at"),
+    ("works", "for"),
+    ("job", "at"),
+    ("shift", "at"),
+    ("shifts", "at"),
+    ("employed", "at"),
+    ("employed", "by"),
+    ("intern", "at"),
+    ("internship", "at"),
+    ("hired", "at"),
+    ("hired", "by"),
+    ("started", "at"),
+    ("start", "at"),
+    ("starting", "at"),
+    ("töissä",),
+    ("töis",),
+    ("töitä",),
+    ("duunissa",),
+    ("duunis",),
+    ("kassalla",),
+    ("hommissa",),
+    ("työskentelen",),
+    ("työskentelin",),
+    ("työskentelee",),
+    ("harjoittelussa",),
+    ("kesätöissä",),
+    ("työpaikka", "on"),
+    ("työpaikkani", "on"),
+    ("työnantaja", "on"),
+    ("työnantajani", "on"),
+)
+
+
+# "I live in …", "moved to …", "grew up in …": whatever follows is where someone lives.
+RESIDENCE_FRAMES = (
+    ("live", "in"),
+    ("living", "in"),
+    ("lived", "in"),
+    ("moved", "to"),
+    ("moving", "to"),
+    ("move", "to"),
+    ("grew", "up", "in"),
+    ("born", "in"),
+    ("i'm", "from"),
+    ("im", "from"),
+    ("am", "from"),
+    ("originally", "from"),
+    ("back", "home", "in"),
+    ("stay", "in"),
+    ("staying", "in"),
+)
+
+
+def follows(words: Words, index: int, frames: tuple[tuple[str, ...], ...]) -> bool:
+    """Whether one of ``frames`` stands right before word ``index``."""
+    if index == 0:
+        return False
+    # Most words follow no frame's last word; only those frames are compared.
+    candidates = _by_last_word(frames).get(words[index - 1].lower, ())
+    return any(words.before(index, len(frame)) == list(frame) for frame in candidates)
+
+
+@cache
+def _by_last_word(frames: tuple[tuple[str, ...], ...]) -> dict[str, list[tuple[str, ...]]]:
+    grouped: dict[str, list[tuple[str, ...]]] = {}
+    for frame in frames:
+        grouped.setdefault(frame[-1], []).append(frame)
+    return grouped
+
+
+def _bases(word) -> set[str]:
+    return {r.base.lower() for r in word.readings} | {word.lower}
+
+
+def after_relation(words: Words, index: int) -> bool:
+    """Right after a word naming someone's relation: "my sister …", "siskoni …"
+    (not "lapselle sadun": told to a child, a tale)."""
+    if index == 0:
+        return False
+    previous = words[index - 1]
+    if previous.lower in RELATIONS_EN:
+        return True
+    # Finnish: the relation itself, or with a possessive ending ("sisko", "siskoni").
+    addressed = previous.lower in RELATIONS_FI or previous.lower.endswith(_POSSESSIVE_ENDINGS)
+    return addressed and bool(_bases(previous) & RELATIONS_FI)
+
+
+_POSSESSIVE_ENDINGS = ("ni", "si", "nsa", "nsä", "mme", "nne")
+
+
+def relation_follows(words: Words, index: int) -> bool:
+    """A name, then whose relation it is: "hertta on mun sisko", "rhiannon is my sister"."""
+    ahead = words[index + 1 : index + 4]
+    if len(ahead) < 2 or ahead[0].lower not in {"is", "was", "on", "oli"}:
+        return False
+    rest = ahead[1:] if ahead[1].lower not in POSSESSIVES else ahead[2:]
+    return bool(rest) and (rest[0].lower in RELATIONS_EN or bool(_bases(rest[0]) & RELATIONS_FI))
+
+
+def before_relation(words: Words, index: int) -> bool:
+    """Whose relation follows: "Jukan äiti", "onnin isä", "grace's mom"."""
+    following = words.after(index)
+    if following is None:
+        return False
+    word = words[index]
+    gap = words.text_between(index, index + 1)
+    if gap in ("'s ", "’s "):
+        return following.lower in RELATIONS_EN
+    # A Finnish genitive Voikko reads as a name ("Jukan"), not any word ending in -n ("Luin").
+    genitive_name = word.lower.endswith("n") and any(
+        r.word_class in PERSON_CLASSES for r in word.readings
+    )
+    return gap == " " and genitive_name and bool(_bases(following) & RELATIONS_FI)
+
+
+DETERMINERS = frozenset(
+    ["the", "a", "an", "this", "that", "these", "those", "some", "any", "every", "no"]
+)
+# Words that join others and name nothing.
+FUNCTION_WORDS = DETERMINERS | frozenset(
+    [
+        "at",
+        "in",
+        "on",
+        "from",
+        "to",
+        "of",
+        "and",
+        "or",
+        "with",
+        "for",
+        "by",
+        "is",
+        "was",
+        "are",
+        "be",
+        "as",
+        "but",
+        "so",
+        "if",
+        "then",
+        "ja",
+        "tai",
+        "on",
+        "oli",
+        "kun",
+        "ku",
+        "että",
+        "et",
+        "mut",
+        "mutta",
+    ]
+)
+POSSESSIVES = frozenset(
+    [
+        "my",
+        "your",
+        "his",
+        "her",
+        "their",
+        "our",
+        "its",
+        "mun",
+        "sun",
+        "sen",
+        "hänen",
+        "meidän",
+        "teidän",
+        "niiden",
+    ]
+)
+# "texted toby", "told grace": someone spoken to.
+SPOKEN_TO = frozenset(
+    [
+        "texted",
+        "told",
+        "asked",
+        "messaged",
+        "met",
+        "called",
+        "tell",
+        "ask",
+        "text",
+        "call",
+        "message",
+        "meet",
+    ]
+)
+# "kerroin sannalle", "soitin onnille" (Voikko base forms of the verb)
+SPOKEN_TO_FI = frozenset(
+    ["kertoa", "sanoa", "soittaa", "kysyä", "puhua", "viestittää", "tekstata", "laittaa"]
+)
+
+
+def before_speech(words: Words, index: int) -> bool:
+    """Before a speech verb, or after one of telling: "iris said", "texted toby"
+    (though not "the bill said")."""
+    following = words.after(index)
+    # "the bill said", "the electric bill came": a thing, not a person.
+    if any(w.lower in DETERMINERS for w in words[max(0, index - 2) : index]):
+        return False
+    if index > 0 and words[index - 1].lower in SPOKEN_TO:
+        return following is None or following.lower not in {"me", "mum", "mom", "dad", "back"}
+    if index > 0 and _bases(words[index - 1]) & SPOKEN_TO_FI and _addressed_fi(words[index]):
+        return True
+    return following is not None and following.lower in SPEECH_VERBS
+
+
+_ONESELF = frozenset({"i", "me", "mä", "minä", "mie"})
+_AND = frozenset({"and", "ja", "&"})
+
+
+def beside_oneself(words: Words, index: int) -> bool:
+    """Someone named beside the writer: "will and i", "me and sky", "mä ja onni"."""
+    ahead = [w.lower for w in words[index + 1 : index + 3]]
+    behind = words.before(index, 2)
+    return (len(ahead) == 2 and ahead[0] in _AND and ahead[1] in _ONESELF) or (
+        len(behind) == 2 and behind[0] in _ONESELF and behind[1] in _AND
+    )
+
+
+def _addressed_fi(word) -> bool:
+    """A name in the case one tells or calls someone in: "sannalle", "onnille"."""
+    return word.lower.endswith(("lle", "lta", "ltä"))
+
+
+def after_location_verb(words: Words, index: int, within: int = 2) -> bool:
+    """After a verb of living or moving: "asun lahdessa", "muutin kuopioon"."""
+    return any(_bases(w) & LOCATION_VERBS_FI for w in words[max(0, index - within) : index])
+
+
+def after_location_preposition(words: Words, index: int) -> bool:
+    return index > 0 and words[index - 1].lower in LOCATION_PREPOSITIONS
