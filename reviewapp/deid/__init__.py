@@ -8,7 +8,10 @@ forms folded) and their spans are mapped back onto the original:
 * ``structured``: identifiers with a shape (e-mail, phone, henkilötunnus, plates,
   usernames, room and route numbers, dates...);
 * ``names``: people, from name dictionaries, Voikko and the context ("my sister …");
-* ``places``: towns, facilities, schools, employers and streets.
+* ``places``: towns and villages, walking a text with ``organisations``
+  (facilities, schools, employers) and ``streets``;
+* ``lexicon``, ``words``, ``frames``, ``gazetteer``: what a word is and what
+  stands around it, for all of them.
  ``Pseudonyms`` numbers them consistently within a
 conversation (``[NAME_1]`` stays the same person, "Sanna" and "Sannalle" alike).
 DEID_VERSION names the pass in every export's manifest.

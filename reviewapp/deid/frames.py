@@ -265,6 +265,24 @@ WORK_FRAMES = (
 )
 
 
+# Finnish cases that say where: in, at, from, to ("-ssa", "-lla", "-sta", "-lle", "-an").
+LOCATIVE_ENDINGS = (
+    "ssa",
+    "ssä",
+    "lla",
+    "llä",
+    "sta",
+    "stä",
+    "lta",
+    "ltä",
+    "lle",
+    "aan",
+    "ään",
+    "hin",
+    "iin",
+    "seen",
+)
+
 # "I live in …", "moved to …", "grew up in …": whatever follows is where someone lives.
 RESIDENCE_FRAMES = (
     ("live", "in"),

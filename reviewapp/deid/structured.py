@@ -403,6 +403,8 @@ _LEADS = {kind: re.compile(rf"(?:{lead})", I) for kind, lead in _LEAD_WORDS.item
 def _kinds_led_by(word: str) -> frozenset[str]:
     """The frame-led patterns ``word`` (a text's word, lower case) can start."""
     return frozenset(kind for kind, lead in _LEADS.items() if lead.match(word))
+
+
 # A stretch that could hold a phone number: seven digits or more, with separators.
 _PHONE_STRETCH = re.compile(r"\+?\(?\d[\d\s().\-/]{5,}\d")
 
