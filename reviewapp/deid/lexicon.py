@@ -121,6 +121,12 @@ def is_common_in_chat(word: str) -> bool:
     return max(zipf_frequency(word, "en"), zipf_frequency(word, "fi")) >= COMMON_IN_CHAT_ZIPF
 
 
+@lru_cache(maxsize=200_000)
+def is_very_common(word: str) -> bool:
+    """Among the few thousand commonest words of English or Finnish ("next", "day")."""
+    return max(zipf_frequency(word, "en"), zipf_frequency(word, "fi")) >= 5.0
+
+
 def is_english_proper_noun(word: str) -> bool:
     """Listed with a capital only: a name, a place, a brand."""
     return word.lower() in _english_words()[1]

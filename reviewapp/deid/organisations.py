@@ -463,9 +463,13 @@ def _with_possessive(text: str, end: int) -> int:
 
 
 def might_start(lowered: str) -> bool:
-    """Whether a lower-case word could name or head an organisation (``places.find_places``)."""
+    """Whether a lower-case word could name or head an organisation (``places.find_places``).
+    A brand that is also one of the commonest words ("next") counts only capitalised:
+    in lower case it would send nearly every text down the slow path for nothing."""
+    brand = _brand(lowered)
     return (
-        _brand(lowered) is not False
+        brand is True
+        or (brand is None and not lexicon.is_very_common(lowered))
         or lowered in _first_words_of_long_brands()
         or _is_facility_head_fi(lowered)
         or lowered in FACILITY_HEADS_EN

@@ -321,7 +321,8 @@ def _named_handle_ok(match: re.Match) -> bool:
 # Patterns that cannot match without a certain word or mark in the text: checking
 # that first is exact, and saves running them over the many texts without one.
 _DOT_TLD = re.compile(rf"\.\s?(?:{_TLD})\b", I)
-_PROVIDER = re.compile(rf"\b(?:{_MAIL_PROVIDERS})\b", I)
+# Words an e-mail written out holds: "dot", "piste", or a provider named without its ending.
+_WRITTEN_WORDS = frozenset(["dot", "piste", *_MAIL_PROVIDERS.split("|")])
 _HANDLE_WORD_SET = frozenset(
     [
         "username",
@@ -355,19 +356,24 @@ def _possible(kind: str, text: str, words: frozenset[str]) -> bool:
     if kind == "EMAIL":
         return "@" in text
     if kind == "EMAIL_WRITTEN":
-        return (
-            "dot" in words
-            or "piste" in words
-            or _DOT_TLD.search(text) is not None
-            or _PROVIDER.search(text) is not None
+        return not words.isdisjoint(_WRITTEN_WORDS) or (
+            "." in text and _DOT_TLD.search(text) is not None
         )
     if kind == "URL":
-        return "http" in text or "www." in text or _DOT_TLD.search(text) is not None
+        return (
+            "http" in text or "www." in text or ("." in text and _DOT_TLD.search(text) is not None)
+        )
     if kind == "HANDLE":
         return "@" in text or "/" in text or "#" in text
     if kind == "HANDLE_NAMED":
-        return not words.isdisjoint(_HANDLE_WORD_SET) or _HANDLE_PREFIX.search(text) is not None
+        return not words.isdisjoint(_HANDLE_WORD_SET) or any(map(_leads_to_a_handle, words))
     return True
+
+
+@lru_cache(maxsize=200_000)
+def _leads_to_a_handle(word: str) -> bool:
+    """A platform's name in any Finnish case ("instassa", "snäpissä")."""
+    return _HANDLE_PREFIX.match(word) is not None
 
 
 _HANDLE_PREFIX = re.compile(
@@ -542,17 +548,22 @@ def _phones(text: str) -> list[Entity]:
         # A little before it too: "+" and "(" belong to the number.
         offset = max(0, stretch.start() - 2)
         window = text[offset : stretch.end() + 1]
+        digits = len(_DIGIT.findall(window))
         for region in PHONE_REGIONS:
             # POSSIBLE, not VALID: a number from a range not yet allocated (or a
             # made-up one) still identifies whoever wrote it down.
             matcher = phonenumbers.PhoneNumberMatcher(
                 window, region, leniency=phonenumbers.Leniency.POSSIBLE
             )
+            covered = 0
             for match in matcher:
                 # A year or an amount is "possible" too; a phone number has seven digits or more.
-                if len(re.sub(r"\D", "", match.raw_string)) >= MIN_PHONE_DIGITS:
+                if (length := len(_DIGIT.findall(match.raw_string))) >= MIN_PHONE_DIGITS:
                     start, end = offset + match.start, offset + match.end
                     found.append(Entity("PHONE", start, end, key=_digits(match.raw_string)))
+                    covered += length
+            if covered == digits:
+                break  # every digit of the stretch is in a number: other regions add nothing
     return found
 
 
