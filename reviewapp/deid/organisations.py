@@ -445,7 +445,7 @@ WORK_AFTER_FI = frozenset(["töissä", "töis", "duunissa", "duunis", "hommissa"
 
 
 def _work_follows_fi(words: Words, index: int) -> bool:
-    """ "puuilossa töissä", "kotipizzalla kuskina": a place of work, then the work."""
+    """A place of work, then the work: "puuilossa töissä", "kotipizzalla kuskina"."""
     word, following = words[index], words.after(index)
     if following is None or not word.lower.endswith(LOCATIVE_ENDINGS):
         return False

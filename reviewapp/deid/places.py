@@ -102,7 +102,7 @@ def _named_like_a_village(word: Word) -> bool:
 
 
 def _only_a_compound_of_words(word: Word) -> bool:
-    """ "kiuruvedellä" reads as lark + water, and as nothing else: a place's name."""
+    """A compound of ordinary words and nothing else ("kiuruvedellä": lark + water)."""
     readings = word.readings
     return (
         bool(readings)
