@@ -54,20 +54,6 @@ def rules_2():
     return importlib.import_module("deid_rules_2").find_entities
 
 
-def leaks_with_digits_or_at(rows: list[dict], find) -> tuple[int, int]:
-    leaked = total = 0
-    for row in rows:
-        covered = set()
-        for entity in find(row["text"]):
-            covered.update(range(entity.start, entity.end))
-        for entity in row["entities"]:
-            value = row["text"][entity["start"] : entity["end"]]
-            if any(c.isdigit() for c in value) or "@" in value or "＠" in value:
-                total += 1
-                leaked += not set(range(entity["start"], entity["end"])) <= covered
-    return leaked, total
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--split", default="all", choices=["dev", "test", "holdout", "all"])
@@ -89,17 +75,13 @@ def main() -> None:
         for label, find in systems.items():
             for lang in ("fi", "en"):
                 part = [r for r in chosen if r["lang"] == lang]
-                results[label, lang] = (
-                    score(part, find),
-                    leaks_with_digits_or_at(part, find),
-                    len(part),
-                )
+                results[label, lang] = (score(part, find), len(part))
         print("| kind | " + " | ".join(f"{label} {lang}" for label, lang in results) + " |")
         print("|---|" + "---:|" * len(results))
-        kinds = sorted({kind for (result, _, _) in results.values() for kind in result.total})
+        kinds = sorted({kind for (result, _) in results.values() for kind in result.total})
         for kind in kinds:
             cells = []
-            for result, _, _ in results.values():
+            for result, _ in results.values():
                 found, total = result.found[kind], result.total[kind]
                 cells.append(f"{100 * found / total:.0f}% ({found}/{total})" if total else "—")
             print(f"| {kind} | " + " | ".join(cells) + " |")
@@ -109,12 +91,14 @@ def main() -> None:
             "ordinary words kept": [],
             "messages/s": [],
         }
-        for result, (leaked, with_digits), count in results.values():
+        for result, count in results.values():
             found, total = sum(result.found.values()), sum(result.total.values())
             rows_out["**leak rate**"].append(
                 f"**{100 * (total - found) / total:.1f}%** ({total - found}/{total})"
             )
-            rows_out["leaked with digits or @"].append(f"{leaked} of {with_digits}")
+            rows_out["leaked with digits or @"].append(
+                f"{result.with_digits_leaked} of {result.with_digits}"
+            )
             rows_out["ordinary words kept"].append(
                 f"{100 * result.kept / result.words:.1f}% ({result.kept}/{result.words})"
             )

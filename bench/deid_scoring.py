@@ -23,6 +23,9 @@ class Score:
     total: Counter = field(default_factory=Counter)
     kept: int = 0
     words: int = 0
+    # Identifiers holding a digit or an @: the goal is that none of them leaks.
+    with_digits: int = 0
+    with_digits_leaked: int = 0
     find_seconds: float = 0.0  # inside ``find`` only
     seconds: float = 0.0  # the whole pass, scoring included
 
@@ -44,6 +47,10 @@ def score(rows: list[dict], find: Callable[[str], list]) -> Score:
             gold |= span
             result.total[entity["type"]] += 1
             result.found[entity["type"]] += span <= covered
+            value = text[entity["start"] : entity["end"]]
+            if any(c.isdigit() for c in value) or "@" in value or "＠" in value:
+                result.with_digits += 1
+                result.with_digits_leaked += not span <= covered
         for match in WORD.finditer(text):
             span = set(range(match.start(), match.end()))
             if span & gold:

@@ -116,15 +116,20 @@ def is_english_word(word: str) -> bool:
 def is_common_in_chat(word: str) -> bool:
     """Written often in English or Finnish text though no dictionary lists it as a word.
     Names are written often too ("Tyler", "Dave"): a listed name or proper noun is none."""
-    if is_english_proper_noun(word) or word in first_name_frequencies():
+    if is_english_proper_noun(word) or word in first_names():
         return False
-    return max(zipf_frequency(word, "en"), zipf_frequency(word, "fi")) >= COMMON_IN_CHAT_ZIPF
+    return _zipf(word) >= COMMON_IN_CHAT_ZIPF
+
+
+def is_very_common(word: str) -> bool:
+    """Among the few thousand commonest words of English or Finnish ("next", "day")."""
+    return _zipf(word) >= 5.0
 
 
 @lru_cache(maxsize=200_000)
-def is_very_common(word: str) -> bool:
-    """Among the few thousand commonest words of English or Finnish ("next", "day")."""
-    return max(zipf_frequency(word, "en"), zipf_frequency(word, "fi")) >= 5.0
+def _zipf(word: str) -> float:
+    """How often ``word`` is written, in the language that writes it more."""
+    return max(zipf_frequency(word, "en"), zipf_frequency(word, "fi"))
 
 
 def is_english_proper_noun(word: str) -> bool:
@@ -132,7 +137,8 @@ def is_english_proper_noun(word: str) -> bool:
     return word.lower() in _english_words()[1]
 
 
-# Columns of nam_dict.txt holding a name's frequency in each country.
+# Columns of nam_dict.txt holding a name's frequency in each country: a name with
+# any frequency in one of them is in use there.
 # (Sweden's column was tried and left out: it made "My" and "Edit" names.)
 _COUNTRY_COLUMNS = {"GB": 30, "IE": 31, "US": 32, "FI": 49}
 
@@ -143,23 +149,18 @@ def _name_dictionary() -> Path:
 
 
 @cache
-def first_name_frequencies() -> dict[str, int]:
-    """Each first name's frequency class (1 rare .. 13 very common), its highest in the
-    countries kept; nam_dict writes it as one hex-like character per country."""
-    frequencies: dict[str, int] = {}
+def first_names() -> frozenset[str]:
+    """First names in use in Finland, Britain, Ireland or the United States, lower-cased."""
+    names: set[str] = set()
     with _name_dictionary().open(encoding="utf-8") as f:
         for line in f:
             if line[:1] in "#=" or len(line) < 50:
                 continue
-            marks = [line[col] for col in _COUNTRY_COLUMNS.values() if line[col] not in " \n$"]
-            if not marks:
-                continue
-            frequency = max(int(mark, 16) for mark in marks)
-            name = line.split()[1]
-            for variant in (name.replace("+", ""), name.replace("+", "-")):
-                variant = variant.lower()
-                frequencies[variant] = max(frequency, frequencies.get(variant, 0))
-    return frequencies
+            if any(line[col] not in " \n$" for col in _COUNTRY_COLUMNS.values()):
+                name = line.split()[1]
+                for variant in (name.replace("+", ""), name.replace("+", "-")):
+                    names.add(variant.lower())
+    return frozenset(names)
 
 
 @cache

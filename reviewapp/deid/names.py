@@ -8,8 +8,8 @@ their frequency) and common surnames listed below, with Finnish case endings
 and consonant gradation undone by hand.
 
 When a word is one (``_is_name``):
-* a listed name that is no ordinary word, in any case (in lower case, only a
-  common one written out in full, or one Voikko reads: "insta" is not "Ina");
+* a listed name that is no ordinary word, in any case (in lower case, only one
+  written out in full, or one Voikko reads: "insta" is not "Ina");
 * a listed name that is also a word ("onni", "Hope", "will") where a capital in
   the middle of a sentence or the context says so (``frames``);
 * after a title ("Dr. Patel"); a word no dictionary knows after "my name is" or
@@ -297,30 +297,6 @@ _FI_SURNAME_SHAPE = re.compile(
 )
 
 
-# In lower case a listed name must be a common one, and written out in full:
-# rare names and inflected forms of short ones are chat words too ("insta" is
-# not "Ina"'s elative, "tiiä" not "Tiia"'s partitive).
-COMMON_NAME_FREQUENCY = 3
-
-
-@cache
-def first_names() -> frozenset[str]:
-    return frozenset(lexicon.first_name_frequencies()) | SHORT_FORMS
-
-
-def lower_case_name(lowered: str) -> bool:
-    if lowered in SURNAMES or lowered in SHORT_FORMS:
-        return True
-    frequency = lexicon.first_name_frequencies().get(lowered, 0)
-    # A rarer name still, when it is long and no word at all ("rhiannon", "saoirse").
-    return frequency >= COMMON_NAME_FREQUENCY or (frequency > 0 and len(lowered) >= 5)
-
-
-def _known(word: str) -> bool:
-    lowered = word.lower()
-    return lowered in first_names() or lowered in SURNAMES
-
-
 def base_form(word: str) -> str | None:
     """The listed name ``word`` is a form of, or None: "Matille" -> "matti"."""
     return _base_form(word.lower())
@@ -328,14 +304,14 @@ def base_form(word: str) -> str | None:
 
 @lru_cache(maxsize=200_000)
 def _base_form(lowered: str) -> str | None:
-    if _known(lowered):
+    if lowered in _all_names():
         return lowered
     return inflected_base(lowered, _all_names())
 
 
 @cache
 def _all_names() -> frozenset[str]:
-    return first_names() | SURNAMES
+    return lexicon.first_names() | SHORT_FORMS | SURNAMES
 
 
 def inflected_base(lowered: str, known, endings: tuple[str, ...] = ()) -> str | None:
@@ -431,14 +407,11 @@ def _is_name(words: Words, index: int) -> tuple[bool, str | None]:
     after_title = index > 0 and _is_title(words[index - 1])
     if after_title:
         return True, base or word.lower
+    # In lower case, inflected forms only as Voikko reads them: "insta" is not
+    # "Ina"'s elative, nor "tiiä" "Tiia"'s partitive.
     voikko_name = any(r.word_class in PERSON_CLASSES for r in word.readings)
-    if base is not None and not word.capitalised and not voikko_name:
-        # In lower case: inflected forms only as Voikko reads them; a listed name
-        # written out but rare ("toby") where the context names someone.
-        if word.lower not in _all_names():
-            base = None
-        elif not lower_case_name(word.lower) and word.ordinary:
-            return _named_by_context(words, index), base
+    if not word.capitalised and not voikko_name and word.lower not in _all_names():
+        base = None
     if base is not None:
         if base in NEVER_NAMES:
             return False, None
@@ -484,7 +457,7 @@ def may_name(token: str) -> bool:
     if token[:1].isupper():
         return _person_base(lowered) is not None or _FI_SURNAME_SHAPE.match(token) is not None
     # In lower case only a name written out in full, or one Voikko reads, counts (_is_name).
-    return _known(lowered) or any(
+    return lowered in _all_names() or any(
         r.word_class in PERSON_CLASSES for r in lexicon.finnish_readings(lowered)
     )
 

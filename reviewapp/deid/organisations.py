@@ -268,7 +268,7 @@ def _facility(words: Words, index: int, text: str) -> int | None:
         # Finnish: the name is a genitive before the head ("Oulaisten terveyskeskuksessa"),
         # sometimes with an adjective between ("Kuopion yliopistollisen sairaalan").
         for first in (index - 1, index - 2):
-            if first < 0 or not words.joined(first, index, text) or not _genitive(words[first]):
+            if first < 0 or not words.joined(first, index) or not _genitive(words[first]):
                 break  # "ahdistunu koulussa", "tulin apteekista": no name before the head
             if _names_something(words[first]) or _topographic(words[first]):
                 return first
@@ -325,7 +325,7 @@ def _name_then_word(words: Words, index: int, text: str) -> bool:
 def _adjacent(words: Words, index: int, text: str) -> bool:
     """Word ``index`` runs on into the next: a space between, or "St. " before a name."""
     gap = text[words[index].end : words[index + 1].start]
-    return words.joined(index, index + 1, text) or (gap == ". " and words[index].lower in _SAINT)
+    return words.joined(index, index + 1) or (gap == ". " and words[index].lower in _SAINT)
 
 
 def _genitive(word: Word) -> bool:
@@ -338,7 +338,7 @@ def _genitive(word: Word) -> bool:
 def _named_after_head_fi(words: Words, index: int, text: str) -> bool:
     """The head first, then its name in a case of place: "päiväkoti Tuulikellossa"."""
     following = words.after(index)
-    if following is None or not words.joined(index, index + 1, text):
+    if following is None or not words.joined(index, index + 1):
         return False
     located = following.lower.endswith(LOCATIVE_ENDINGS)
     named = not following.ordinary or any(r.compound or r.proper for r in following.readings)
@@ -374,7 +374,7 @@ def _university_of(words: Words, index: int, text: str) -> int:
     """The words after the head that name it: "University of Helsinki"."""
     if words[index].lower not in _FACILITY_OF or index + 2 >= len(words):
         return index
-    if words[index + 1].lower != "of" or not words.joined(index, index + 2, text):
+    if words[index + 1].lower != "of" or not words.joined(index, index + 2):
         return index
     named = words[index + 2]
     if _names_something(named) or named.lower in places():
@@ -411,7 +411,7 @@ def _long_brand(words: Words, index: int, text: str) -> int:
         return 0
     for length in (3, 2):
         last = index + length - 1
-        if last < len(words) and words.joined(index, last, text):
+        if last < len(words) and words.joined(index, last):
             name = " ".join(w.lower for w in words[index : last + 1])
             if name in _long_brands() or inflected_base(name, _long_brands()):
                 return length
@@ -421,9 +421,7 @@ def _long_brand(words: Words, index: int, text: str) -> int:
 def _capitalised_run(words: Words, index: int, text: str) -> Word:
     """The last of the capitalised words from ``index`` on: "Green Valley Foods"."""
     last = index
-    while (
-        last + 1 < len(words) and words[last + 1].capitalised and words.joined(last, last + 1, text)
-    ):
+    while last + 1 < len(words) and words[last + 1].capitalised and words.joined(last, last + 1):
         last += 1
     return words[last]
 

@@ -43,7 +43,7 @@ def _gazetteer_place(words: Words, index: int, text: str) -> int:
         return int(_gazetteer_name(first_word))
     for length in (3, 2, 1):
         last = index + length - 1
-        if last >= len(words) or not words.joined(index, last, text):
+        if last >= len(words) or not words.joined(index, last):
             continue
         name = " ".join(w.text.lower() for w in words[index : last + 1])
         if _gazetteer_name(name):

@@ -156,7 +156,7 @@ def _numbered_street_fi(word: Word, text: str) -> bool:
 def _street_en(words: Words, index: int, text: str) -> int | None:
     """The first word of an English street whose type word ("Street") is ``index``."""
     kind = words[index].lower
-    if index == 0 or not words.joined(index - 1, index, text):
+    if index == 0 or not words.joined(index - 1, index):
         return None
     previous = words[index - 1]
     if previous.lower in GENERIC_STREET_MODIFIERS or previous.lower in FUNCTION_WORDS:
@@ -169,7 +169,7 @@ def _street_en(words: Words, index: int, text: str) -> int | None:
     ):
         return None
     first = index - 1
-    while first > 0 and words.joined(first - 1, first, text) and words[first - 1].capitalised:
+    while first > 0 and words.joined(first - 1, first) and words[first - 1].capitalised:
         first -= 1
     return first
 

@@ -115,8 +115,6 @@ class Words(list):
     def text_between(self, first: int, second: int) -> str:
         return self._text[self[first].end : self[second].start]
 
-    def joined(self, first: int, last: int, text: str) -> bool:
+    def joined(self, first: int, last: int) -> bool:
         """Whether words first..last stand next to each other, only spaces between."""
-        return all(
-            text[self[i].end : self[i + 1].start] in _JOINING_GAPS for i in range(first, last)
-        )
+        return all(self.text_between(i, i + 1) in _JOINING_GAPS for i in range(first, last))
