@@ -56,10 +56,10 @@ def rules_2():
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--split", default="all", choices=["dev", "test", "holdout", "all"])
+    parser.add_argument("--split", default="all", choices=["dev", "test", "holdout", "holdout2", "all"])
     args = parser.parse_args()
     rows = [json.loads(line) for line in (ROOT / "tests/data/deid_eval.jsonl").open()]
-    splits = ["dev", "test", "holdout"] if args.split == "all" else [args.split]
+    splits = ["dev", "test", "holdout", "holdout2"] if args.split == "all" else [args.split]
     systems = {DEID_VERSION.split(" ")[0]: find_entities, "rules-2 (baseline)": rules_2()}
     for find in systems.values():  # loading dictionaries is not what messages/s measures
         find("Asun Kuusamossa, mun nimi on Sanna. I live in Leeds, call me on 040 123 4567.")

@@ -226,7 +226,7 @@ def print_table(title: str, results: dict[str, tuple[dict, dict | None]]) -> Non
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--split", choices=("dev", "test", "holdout"), default="dev")
+    parser.add_argument("--split", choices=("dev", "test", "holdout", "holdout2"), default="dev")
     split = parser.parse_args().split
     started = time.perf_counter()
     rows = [json.loads(line) for line in (ROOT / "tests/data/deid_eval.jsonl").open()]

@@ -11,6 +11,11 @@ from reviewapp.deid import deidentify, find_entities
 # kind -> (language, message, what must not survive)
 PLANTED = {
     "NAME": [
+        # Names that are also words, by who they are or what only a person does.
+        ("fi", "rauha on mun paras kaveri ja sulo (mun veli) lupas tulla", ["rauha", "sulo"]),
+        ("fi", "Toivolle en oo vieläkään kertonut, kävin Illan kanssa kaupassa", ["Toivo", "Illa"]),
+        ("en", "frank (my stepdad) is drunk and Summer keeps telling me", ["frank", "Summer"]),
+        ("en", "june is my nan and tomorrow is will's birthday", ["june", "will"]),
         ("fi", "mun nimi on aada ja kaveri eeli soitti eilen", ["aada", "eeli"]),
         ("fi", "Kerroin Anna-Liisalle ja Jukalle kaiken.", ["Anna-Liisa", "Jukalle"]),
         ("fi", "mä ja onni käytiin lenkillä", ["onni"]),
@@ -19,12 +24,15 @@ PLANTED = {
         ("en", "will and i got the bus home", ["will"]),
     ],
     "PLACE": [
+        ("fi", "olin viikonlopun kustavissa ja sit vesannolla", ["kustavissa", "vesannolla"]),
+        ("en", "my cousin lives in wick now", ["wick"]),
         ("fi", "asun nykyään posiolla ja ennen asuin Utajärvellä", ["posio", "Utajärvellä"]),
         ("fi", "muutettiin kuusamoon viime keväänä", ["kuusamoon"]),
         ("en", "i grew up in wrexham and moved to Bozeman last year", ["wrexham", "Bozeman"]),
         ("en", "Life in Milton Keynes is lonely.", ["Milton Keynes"]),
     ],
     "FACILITY": [
+        ("en", "dad is in sunny meadows care home now", ["meadows"]),
         (
             "fi",
             "kävin Oulaisten terveyskeskuksessa ja sit meilahden sairaalassa",
@@ -35,6 +43,8 @@ PLANTED = {
         ("en", "My appointment moved to St. Jude's Hospital on the east side.", ["Jude"]),
     ],
     "SCHOOL": [
+        ("fi", "tyttö on kielon päiväkodissa", ["kielon"]),
+        ("en", "my boy starts at busy bees nursery monday", ["busy bees"]),
         (
             "fi",
             "poika on Kalevan koulussa ja mä opiskelen tampereen yliopistossa",
@@ -45,6 +55,7 @@ PLANTED = {
         ("en", "I dropped out of the University of Leeds.", ["Leeds"]),
     ],
     "EMPLOYER": [
+        ("en", "dad worked at ford for 30 years, mum has shifts at next", ["ford", "next"]),
         ("fi", "oon töissä prismassa iltavuorossa", ["prismassa"]),
         ("fi", "teen töitä lidlissä kassalla", ["lidlissä"]),
         ("en", "i work at tesco on weekends", ["tesco"]),
@@ -77,10 +88,14 @@ PLANTED = {
         ("en", "im on ward 4B, bed 12", ["ward 4B", "bed 12"]),
     ],
     "ROUTE": [
+        ("fi", "kasin ratikka oli täynnä ja R-junassa ahdisti", ["kasin", "R-junassa"]),
+        ("en", "i missed the 46a again and the number 9 tram was rammed", ["46a", "9 tram"]),
         ("fi", "meen bussilla 52 ja sit linja 23", ["bussilla 52", "linja 23"]),
         ("en", "i take bus 64 then tram 2 every day", ["bus 64", "tram 2"]),
     ],
     "DATE": [
+        ("fi", "15. päivä oli viimeinen työpäivä ja synnyin -87", ["15. päivä", "-87"]),
+        ("en", "we broke up on the 2nd", ["2nd"]),
         (
             "fi",
             "aika on 14.9. ja toinen syyskuun 21. ja kolmas 3.10",
@@ -101,6 +116,10 @@ PLANTED = {
             "email matti dot virtanen at gmail dot com or j.smith @ example.org",
             ["virtanen", "j.smith"],
         ),
+    ],
+    "SSN": [
+        ("fi", "sosiaaliturvatunnus on 219-48-6650", ["219-48-6650"]),
+        ("en", "my NI number is JH 12 34 56 A and my ssn was 412-55-7301", ["JH 12", "412"]),
     ],
     "POSTCODE": [
         ("fi", "osoite on myllytie 3, 93600 kuusamo", ["93600"]),
@@ -136,6 +155,13 @@ def test_it_removes_every_kind_in_both_languages(kind, lang, text, secrets):
         "Lähdin Ruotsiin ja Suomeen palasin huhtikuussa.",
         "the 3rd time this week i could not sleep, on the 2nd floor of the clinic",
         "mä en tiiä mitä tehdä, tbh idk, ahdistaa ihan hulluna",
+        "hope keeps me going and faith is all i have",
+        "tuuli muutti suuntaa ja lumi ei sulanut, äiti soittaa joka päivä itkien",
+        "i work at night and study at home",
+        "she is my best friend and this is my mum, today is my mum's birthday",
+        "went to the job centre and got into art school, i was at secondary school",
+        "kävin tytön koulussa ja lasten päiväkodissa",
+        "the 3 of us took the 2 kids home, the 3rd of them",
     ],
 )
 def test_it_keeps_ordinary_words(text):

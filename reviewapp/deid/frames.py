@@ -9,9 +9,10 @@ frames are matched on Voikko's base form, so "siskolleni" is "sisko" and
 
 from __future__ import annotations
 
-from functools import cache
+import re
+from functools import cache, lru_cache
 
-from reviewapp.deid.lexicon import PERSON_CLASSES
+from reviewapp.deid.lexicon import PERSON_CLASSES, finnish_readings
 from reviewapp.deid.words import Words
 
 # "my name is Iris", "mun nimi on onni", "call me Sky"
@@ -182,6 +183,9 @@ RELATIONS_FI = frozenset(
         "velipuoli",
     ]
 )
+# Relations long enough to end a compound: "kummitäti", "työkaveri", "isoäiti".
+_LONG_RELATIONS_FI = tuple(r for r in RELATIONS_FI if len(r) >= 4)
+
 # "iris said", "onni soitti"
 SPEECH_VERBS = frozenset(
     [
@@ -246,6 +250,37 @@ WORK_FRAMES = (
     ("started", "at"),
     ("start", "at"),
     ("starting", "at"),
+    # Someone's role there: "manager at dunnes", "drives for arriva".
+    ("manager", "at"),
+    ("receptionist", "at"),
+    ("cashier", "at"),
+    ("cleaner", "at"),
+    ("barista", "at"),
+    ("waitress", "at"),
+    ("waiter", "at"),
+    ("chef", "at"),
+    ("carer", "at"),
+    ("volunteer", "at"),
+    ("volunteering", "at"),
+    ("placement", "at"),
+    ("apprenticeship", "at"),
+    ("drive", "for"),
+    ("drives", "for"),
+    ("drove", "for"),
+    ("driving", "for"),
+    ("driver", "for"),
+    # Or studies: "doing a masters at trinity", "studying at aalto".
+    ("study", "at"),
+    ("studying", "at"),
+    ("studied", "at"),
+    ("studies", "at"),
+    ("student", "at"),
+    ("masters", "at"),
+    ("degree", "at"),
+    ("phd", "at"),
+    ("teach", "at"),
+    ("teaches", "at"),
+    ("taught", "at"),
     ("töissä",),
     ("töis",),
     ("töitä",),
@@ -264,6 +299,79 @@ WORK_FRAMES = (
     ("työnantajani", "on"),
 )
 
+# What follows an English work frame without naming a workplace: "work at night",
+# "work for myself", "studying at uni". Determiners and possessives stop it too.
+NOT_WORKPLACES_EN = frozenset(
+    [
+        "home",
+        "night",
+        "nights",
+        "weekend",
+        "weekends",
+        "it",
+        "all",
+        "least",
+        "first",
+        "last",
+        "once",
+        "free",
+        "myself",
+        "himself",
+        "herself",
+        "themselves",
+        "yourself",
+        "ourselves",
+        "money",
+        "nothing",
+        "hours",
+        "days",
+        "weeks",
+        "months",
+        "years",
+        "ages",
+        "school",
+        "uni",
+        "university",
+        "college",
+        "hospital",
+        "church",
+        "work",
+        "lunch",
+        "dawn",
+        "midnight",
+        "noon",
+        "times",
+        "minimum",
+        "mine",
+        "them",
+        "him",
+        "her",
+        "us",
+        "me",
+        "you",
+        "less",
+        "more",
+        "now",
+        "present",
+        "moment",
+        "same",
+        "different",
+        "local",
+        "dinner",
+        "breakfast",
+        "christmas",
+        "easter",
+        "peanuts",
+        "cash",
+        "this",
+        "that",
+        "there",
+        "here",
+        "what",
+        "which",
+        "whatever",
+    ]
+)
 
 # Finnish cases that say where: in, at, from, to ("-ssa", "-lla", "-sta", "-lle", "-an").
 LOCATIVE_ENDINGS = (
@@ -326,8 +434,9 @@ def _bases(word) -> set[str]:
 
 def after_relation(words: Words, index: int) -> bool:
     """Right after a word naming someone's relation: "my sister …", "siskoni …"
-    (not "lapselle sadun": told to a child, a tale)."""
-    if index == 0:
+    (not "lapselle sadun": told to a child, a tale; nor "(my sister) said": a bracket
+    or a sentence ends between)."""
+    if index == 0 or any(mark in words.text_between(index - 1, index) for mark in ".!?()[]"):
         return False
     previous = words[index - 1]
     if previous.lower in RELATIONS_EN:
@@ -341,12 +450,20 @@ _POSSESSIVE_ENDINGS = ("ni", "si", "nsa", "nsä", "mme", "nne")
 
 
 def relation_follows(words: Words, index: int) -> bool:
-    """A name, then whose relation it is: "hertta on mun sisko", "rhiannon is my sister"."""
-    ahead = words[index + 1 : index + 4]
+    """A name, then whose relation it is: "hertta on mun sisko", "rhiannon is my sister",
+    "rauha on mun paras kaveri", "armo on mun kummitäti" (not "it's my mum's")."""
+    ahead = words[index + 1 : index + 5]
     if len(ahead) < 2 or ahead[0].lower not in {"is", "was", "on", "oli"}:
         return False
-    rest = ahead[1:] if ahead[1].lower not in POSSESSIVES else ahead[2:]
-    return bool(rest) and (rest[0].lower in RELATIONS_EN or bool(_bases(rest[0]) & RELATIONS_FI))
+    # After "my", one word may describe the relation: "best", "paras", "little", "vanhin".
+    if ahead[1].lower in POSSESSIVES:
+        first, candidates = index + 3, ahead[2:4]
+    else:
+        first, candidates = index + 2, ahead[1:2]
+    for offset, candidate in enumerate(candidates):
+        if _is_relation(candidate):
+            return words.joined(index, first + offset) and not words.possessive(candidate)
+    return False
 
 
 def before_relation(words: Words, index: int) -> bool:
@@ -357,12 +474,88 @@ def before_relation(words: Words, index: int) -> bool:
     word = words[index]
     gap = words.text_between(index, index + 1)
     if gap in ("'s ", "’s "):
-        return following.lower in RELATIONS_EN
+        return following.lower in RELATIONS_EN | PERSONAL_THINGS_EN
     # A Finnish genitive Voikko reads as a name ("Jukan"), not any word ending in -n ("Luin").
     genitive_name = word.lower.endswith("n") and any(
         r.word_class in PERSON_CLASSES for r in word.readings
     )
-    return gap == " " and genitive_name and bool(_bases(following) & RELATIONS_FI)
+    return (
+        gap == " "
+        and genitive_name
+        and bool(_bases(following) & (RELATIONS_FI | WITH_SOMEONE_FI) or _is_relation(following))
+    )
+
+
+# What only a person has: "will's birthday", "grace's funeral".
+PERSONAL_THINGS_EN = frozenset(
+    [
+        "birthday",
+        "bday",
+        "funeral",
+        "grave",
+        "wedding",
+        "number",
+        "phone",
+        "house",
+        "flat",
+        "room",
+        "ashes",
+        "texts",
+        "messages",
+        "boyfriend",
+        "girlfriend",
+        "husband",
+        "wife",
+    ]
+)
+# "Illan kanssa", "onnin luona": with someone, at someone's.
+WITH_SOMEONE_FI = frozenset(
+    [
+        "vanhempi",
+        "perhe",
+        "kanssa",
+        "kans",
+        "kaa",
+        "luona",
+        "luokse",
+        "luota",
+        "takia",
+        "vuoksi",
+        "mökki",
+        "kämppä",
+        "koti",
+        "synttäri",
+        "hautajaiset",
+        "häät",
+    ]
+)
+# "pearl from my group", "jack from work": someone known from somewhere.
+_KNOWN_FROM = frozenset(
+    [
+        "work",
+        "school",
+        "uni",
+        "college",
+        "church",
+        "group",
+        "class",
+        "team",
+        "course",
+        "ward",
+        "gym",
+        "upstairs",
+        "downstairs",
+        "next",
+    ]
+)
+
+
+def known_from_somewhere(words: Words, index: int) -> bool:
+    ahead = [w.lower for w in words[index + 1 : index + 4]]
+    if not ahead or ahead[0] not in {"from", "at"} or len(ahead) < 2:
+        return False
+    place = ahead[2] if ahead[1] in POSSESSIVES and len(ahead) > 2 else ahead[1]
+    return place in _KNOWN_FROM and words.joined(index, index + 2)
 
 
 DETERMINERS = frozenset(
@@ -444,18 +637,164 @@ SPOKEN_TO_FI = frozenset(
 )
 
 
+# Verbs only a person does, after a name that is also a word, with the words that may
+# stand between: "summer keeps telling me", "iris stopped answering", "joy rang me",
+# "helmi ei oo puhunu mulle" (chat Finnish, which Voikko does not read: by stem).
+HUMAN_VERBS_EN = SPEECH_VERBS | frozenset(
+    [
+        "rang",
+        "rings",
+        "cried",
+        "laughed",
+        "promised",
+        "lied",
+        "shouted",
+        "screamed",
+        "answered",
+        "apologised",
+        "apologized",
+        "hugged",
+        "dumped",
+        "moved",
+        "blocked",
+        "ghosted",
+        "telling",
+        "saying",
+        "asking",
+        "texting",
+        "calling",
+        "messaging",
+        "answering",
+        "replying",
+        "talking",
+        "speaking",
+        "shouting",
+        "crying",
+        "ringing",
+        "laughing",
+    ]
+)
+_HUMAN_VERB_FI = re.compile(
+    r"(?:puhu|sano|soitt|soiti|kerto|kerro|kysy|huus|huuta|itk|naur|lupas|suutt|vastas|vastan"
+    r"|tekstas|tekstan|viestit|jutel|juttel|riidel)"
+)
+_BETWEEN_NAME_AND_VERB = frozenset(
+    [
+        "keeps",
+        "kept",
+        "stopped",
+        "started",
+        "just",
+        "never",
+        "always",
+        "still",
+        "finally",
+        "has",
+        "had",
+        "hasnt",
+        "hasn't",
+        "didnt",
+        "didn't",
+        "doesnt",
+        "doesn't",
+        "wont",
+        "won't",
+        "would",
+        "also",
+        "even",
+        "literally",
+        "actually",
+        "then",
+        "en",
+        "et",
+        "emme",
+        "vielä",
+        "vieläkään",
+        "koskaan",
+        "ikinä",
+        "mä",
+        "ei",
+        "oo",
+        "ole",
+        "ollut",
+        "ollu",
+        "on",
+        "oli",
+        "aina",
+        "vaan",
+        "vain",
+        "taas",
+        "sit",
+        "sitten",
+        "just",
+    ]
+)
+
+
+def _human_verb_ahead(words: Words, index: int) -> bool:
+    for ahead in range(index + 1, min(index + 5, len(words))):
+        if not words.joined(ahead - 1, ahead):
+            return False
+        word = words[ahead].lower
+        if word in _BETWEEN_NAME_AND_VERB:
+            continue
+        return word in HUMAN_VERBS_EN or _HUMAN_VERB_FI.match(word) is not None
+    return False
+
+
+_DETERMINERS_FI = frozenset(
+    ["joka", "jokainen", "koko", "se", "sama", "tää", "tämä", "toi", "tuo", "yks", "yksi", "eräs"]
+)
+
+
 def before_speech(words: Words, index: int) -> bool:
-    """Before a speech verb, or after one of telling: "iris said", "texted toby"
-    (though not "the bill said")."""
-    following = words.after(index)
-    # "the bill said", "the electric bill came": a thing, not a person.
-    if any(w.lower in DETERMINERS for w in words[max(0, index - 2) : index]):
+    """Before a speech verb, or after one of telling: "iris said", "texted toby",
+    "intolle soitin" (though not "the bill said")."""
+    # "the bill said", "joka päivä itkien": a thing, not a person.
+    if any(w.lower in DETERMINERS | _DETERMINERS_FI for w in words[max(0, index - 2) : index]):
         return False
     if index > 0 and words[index - 1].lower in SPOKEN_TO:
+        following = words.after(index)
         return following is None or following.lower not in {"me", "mum", "mom", "dad", "back"}
-    if index > 0 and _bases(words[index - 1]) & SPOKEN_TO_FI and _addressed_fi(words[index]):
+    if _addressed_fi(words[index]) and (
+        (index > 0 and _bases(words[index - 1]) & SPOKEN_TO_FI)
+        or any(_bases(w) & SPOKEN_TO_FI for w in words[index + 1 : index + 5])
+        or _human_verb_ahead(words, index)
+    ):
         return True
-    return following is not None and following.lower in SPEECH_VERBS
+    return _human_verb_ahead(words, index)
+
+
+# Pronouns a person is written up with: "river (they/them)".
+_PRONOUNS_GIVEN = frozenset({"they", "she", "he", "xe", "ze", "hän", "they/them", "she/her"})
+
+
+def described_in_brackets(words: Words, index: int) -> bool:
+    """A name, then who they are in brackets: "frank (my stepdad)", "usko (mun veli)",
+    "river (they/them)"."""
+    if index + 1 >= len(words) or "(" not in words.text_between(index, index + 1):
+        return False
+    inside = list(words[index + 1 : index + 4])
+    if inside[0].lower in _PRONOUNS_GIVEN:
+        return True
+    relation = inside[1] if inside[0].lower in POSSESSIVES and len(inside) > 1 else inside[0]
+    return _is_relation(relation)
+
+
+def _is_relation(word) -> bool:
+    return is_relation_word(word.lower)
+
+
+@lru_cache(maxsize=100_000)
+def is_relation_word(lowered: str) -> bool:
+    """A word for someone's relation: "sister", "siskoni", and compounds ending in one:
+    "kummitäti", "työkaverini"."""
+    if lowered in RELATIONS_EN:
+        return True
+    bases = {r.base.lower() for r in finnish_readings(lowered)} | {lowered}
+    return bool(bases & RELATIONS_FI) or any(
+        base.endswith(relation) for base in bases for relation in _LONG_RELATIONS_FI
+    )
 
 
 _ONESELF = frozenset({"i", "me", "mä", "minä", "mie"})

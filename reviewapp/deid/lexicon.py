@@ -51,6 +51,7 @@ class FinnishReading:
     case: str  # Voikko's SIJAMUOTO: nimento, omanto (genitive), sisaolento...
     # Voikko's STRUCTURE: "=ippp" is one part spelt with a capital, "=pppp=ppp" a compound.
     structure: str
+    plural: bool = False
 
     @property
     def proper(self) -> bool:
@@ -87,6 +88,7 @@ def finnish_readings(word: str) -> tuple[FinnishReading, ...]:
             a.get("BASEFORM", word),
             a.get("SIJAMUOTO", ""),
             a.get("STRUCTURE", ""),
+            a.get("NUMBER") == "plural",
         )
         for a in analyses
     )
@@ -119,6 +121,11 @@ def is_common_in_chat(word: str) -> bool:
     if is_english_proper_noun(word) or word in first_names():
         return False
     return _zipf(word) >= COMMON_IN_CHAT_ZIPF
+
+
+def is_rare(word: str) -> bool:
+    """Written less than about three times in a million words ("wick", "cork")."""
+    return _zipf(word) < COMMON_IN_CHAT_ZIPF
 
 
 def is_very_common(word: str) -> bool:

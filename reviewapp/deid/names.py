@@ -27,14 +27,19 @@ from functools import cache, lru_cache
 from reviewapp.deid import lexicon
 from reviewapp.deid.entities import Entity
 from reviewapp.deid.frames import (
+    DETERMINERS,
     FUNCTION_WORDS,
     NAME_INTRODUCTIONS,
+    POSSESSIVES,
     RELATIONS_EN,
     after_relation,
     before_relation,
     before_speech,
     beside_oneself,
+    described_in_brackets,
     follows,
+    is_relation_word,
+    known_from_somewhere,
     relation_follows,
 )
 from reviewapp.deid.lexicon import PERSON_CLASSES
@@ -228,57 +233,9 @@ _CASE_ENDINGS = sorted(
 )
 TITLES = frozenset(["dr", "mr", "mrs", "ms", "miss", "prof", "rev", "tri", "rva", "hra", "nti"])
 
-# Words capitalised for other reasons than being someone's name.
-NEVER_NAMES = frozenset(
+# Words for identifiers, which follow a relation word ("tytön hetu", "my sister's number").
+IDENTIFIER_WORDS = frozenset(
     [
-        "january",
-        "february",
-        "march",
-        "april",
-        "may",
-        "june",
-        "july",
-        "august",
-        "september",
-        "october",
-        "november",
-        "december",
-        "monday",
-        "tuesday",
-        "wednesday",
-        "thursday",
-        "friday",
-        "saturday",
-        "sunday",
-        "can",
-        "sunny",
-        "isä",
-        "äiti",
-        "columbus",
-        "tammikuu",
-        "helmikuu",
-        "maaliskuu",
-        "huhtikuu",
-        "toukokuu",
-        "kesäkuu",
-        "heinäkuu",
-        "elokuu",
-        "syyskuu",
-        "lokakuu",
-        "marraskuu",
-        "joulukuu",
-        "jenkki",
-        "jenkit",
-        # Holidays (and towns in some gazetteer).
-        "christmas",
-        "easter",
-        "halloween",
-        "thanksgiving",
-        "joulu",
-        "juhannus",
-        "pääsiäinen",
-        "vappu",
-        # Words for identifiers, which follow a relation word ("tytön hetu").
         "hetu",
         "henkilötunnus",
         "ssn",
@@ -291,6 +248,61 @@ NEVER_NAMES = frozenset(
         "osoite",
         "address",
     ]
+)
+# Words capitalised for other reasons than being someone's name.
+NEVER_NAMES = (
+    frozenset(
+        [
+            "january",
+            "february",
+            "march",
+            "april",
+            "may",
+            "june",
+            "july",
+            "august",
+            "september",
+            "october",
+            "november",
+            "december",
+            "monday",
+            "tuesday",
+            "wednesday",
+            "thursday",
+            "friday",
+            "saturday",
+            "sunday",
+            "can",
+            "sunny",
+            "isä",
+            "äiti",
+            "columbus",
+            "tammikuu",
+            "helmikuu",
+            "maaliskuu",
+            "huhtikuu",
+            "toukokuu",
+            "kesäkuu",
+            "heinäkuu",
+            "elokuu",
+            "syyskuu",
+            "lokakuu",
+            "marraskuu",
+            "joulukuu",
+            "jenkki",
+            "jenkit",
+            # Holidays (and towns in some gazetteer).
+            "christmas",
+            "easter",
+            "halloween",
+            "thanksgiving",
+            "joulu",
+            "juhannus",
+            "pääsiäinen",
+            "vappu",
+        ]
+    )
+    | IDENTIFIER_WORDS
 )
 _FI_SURNAME_SHAPE = re.compile(
     r"[A-ZÅÄÖ][a-zåäö]{2,}(?:nen|s(?:en|elle|ella|ellä|elta|eltä|esta|estä|eksi|ta|tä|ia|iä))$"
@@ -381,7 +393,75 @@ def _named_by_context(words: Words, index: int) -> bool:
         or beside_oneself(words, index)
         or before_relation(words, index)
         or relation_follows(words, index)
+        or known_from_somewhere(words, index)
     )
+
+
+# Words that a "… is my sister" frame never makes a name: "she is my sister", "this is my mum".
+_NOT_NAMED_BY_RELATION = (
+    FUNCTION_WORDS
+    | POSSESSIVES
+    | frozenset(
+        [
+            "them",
+            "him",
+            "her",
+            "us",
+            "me",
+            "i",
+            "you",
+            "he",
+            "she",
+            "it",
+            "we",
+            "they",
+            "this",
+            "that",
+            "who",
+            "which",
+            "what",
+            "there",
+            "here",
+            "today",
+            "tonight",
+            "everything",
+            "nothing",
+            "someone",
+            "everyone",
+            "somebody",
+            "everybody",
+            "one",
+            "mä",
+            "sä",
+            "se",
+            "hän",
+            "ne",
+            "me",
+            "te",
+            "he",
+            "tää",
+            "tämä",
+            "toi",
+            "tuo",
+            "joka",
+            "kuka",
+            "mikä",
+            "nyt",
+            "tänään",
+        ]
+    )
+)
+
+
+def _named_by_who_they_are(words: Words, index: int) -> bool:
+    """Any word, said to be someone's relation: "armo on mun kummitäti", "june is my nan",
+    "river (they/them)"; not "this is my mum", nor "my dog is my best friend"."""
+    word = words[index]
+    if word.lower in _NOT_NAMED_BY_RELATION or word.lower in RELATIONS_EN:
+        return False
+    if index > 0 and words[index - 1].lower in POSSESSIVES | DETERMINERS:
+        return False
+    return relation_follows(words, index) or described_in_brackets(words, index)
 
 
 _VOWEL = re.compile(r"[aeiouyåäö]")
@@ -401,7 +481,11 @@ def _unknown_capitalised_next(words: Words, index: int) -> bool:
 def _is_name(words: Words, index: int) -> tuple[bool, str | None]:
     """Whether word ``index`` is someone's name, and its base form."""
     word = words[index]
-    if word.lower in NEVER_NAMES or lexicon.is_country(word.lower) or word.lower in RELATIONS_EN:
+    if lexicon.is_country(word.lower):
+        return False, None
+    if _named_by_who_they_are(words, index) and word.lower not in IDENTIFIER_WORDS:
+        return True, person_base(word) or word.lower
+    if word.lower in NEVER_NAMES or word.lower in RELATIONS_EN:
         return False, None  # "Nan lives", "Mum said": a relation, not a name
     base = person_base(word)
     after_title = index > 0 and _is_title(words[index - 1])
@@ -454,6 +538,8 @@ def may_name(token: str) -> bool:
         return False
     if lowered in TITLES or not is_ordinary(lowered):
         return True
+    if is_relation_word(lowered):
+        return True  # "armo on mun kummitäti": any word may be named by a relation
     if token[:1].isupper():
         return _person_base(lowered) is not None or _FI_SURNAME_SHAPE.match(token) is not None
     # In lower case only a name written out in full, or one Voikko reads, counts (_is_name).
@@ -477,6 +563,7 @@ def find_names(text: str, words: Words | None = None) -> list[Entity]:
             and not word.capitalised_mid_sentence
             and _person_base(word.lower) is None
             and not (index and _is_title(words[index - 1]))
+            and not _named_by_who_they_are(words, index)
         ):
             continue
         is_name, base = _is_name(words, index)

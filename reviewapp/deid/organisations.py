@@ -22,7 +22,9 @@ from reviewapp.deid.frames import (
     FUNCTION_WORDS,
     LOCATION_PREPOSITIONS,
     LOCATIVE_ENDINGS,
+    NOT_WORKPLACES_EN,
     POSSESSIVES,
+    RELATIONS_FI,
     WORK_FRAMES,
     follows,
 )
@@ -218,6 +220,166 @@ _FACILITY_OF = frozenset({"university", "college", "institute", "hospital"})
 # "riverside academy", "oak hill primary" (not "night school", "the clinic").
 NAMING_HEADS_EN = frozenset({"academy", "primary", "elementary"})
 _SAINT = frozenset({"st", "saint", "st."})
+# Words before a facility word that say which kind, not which one: "at secondary
+# school", "to the job centre", "in a nice care home".
+GENERIC_MODIFIERS_EN = frozenset(
+    [
+        "secondary",
+        "boarding",
+        "summer",
+        "sunday",
+        "night",
+        "driving",
+        "art",
+        "music",
+        "dance",
+        "language",
+        "med",
+        "law",
+        "grad",
+        "graduate",
+        "public",
+        "private",
+        "catholic",
+        "local",
+        "new",
+        "old",
+        "nearest",
+        "nearby",
+        "special",
+        "sixth",
+        "form",
+        "prep",
+        "village",
+        "town",
+        "vet",
+        "dental",
+        "eye",
+        "sleep",
+        "pain",
+        "fertility",
+        "gp",
+        "nhs",
+        "hse",
+        "outpatient",
+        "inpatient",
+        "psych",
+        "detox",
+        "urgent",
+        "emergency",
+        "maternity",
+        "kids",
+        "baby",
+        "cancer",
+        "heart",
+        "memory",
+        "dementia",
+        "respite",
+        "foster",
+        "group",
+        "halfway",
+        "retirement",
+        "residential",
+        "elderly",
+        "youth",
+        "adult",
+        "job",
+        "leisure",
+        "shopping",
+        "garden",
+        "sports",
+        "recycling",
+        "crisis",
+        "drop",
+        "call",
+        "test",
+        "same",
+        "other",
+        "big",
+        "small",
+        "nice",
+        "good",
+        "bad",
+        "main",
+        "whole",
+        "usual",
+        "own",
+        "current",
+        "previous",
+        "former",
+        "next",
+        "first",
+        "second",
+        "third",
+        "last",
+        "different",
+        "real",
+        "proper",
+        "actual",
+        "stupid",
+        "shitty",
+        "crappy",
+        "awful",
+        "terrible",
+        "great",
+        "lovely",
+        "decent",
+        "free",
+        "student",
+        "womens",
+        "mens",
+        "pet",
+        "animal",
+        "old",
+        "people's",
+        "care",
+        "day",
+    ]
+)
+_GENERIC_BEFORE_HEADS_EN = (
+    GENERIC_MODIFIERS_EN | FACILITY_WORDS_EN | FUNCTION_WORDS | FACILITY_HEADS_EN
+)
+# Finnish day-care centres, schools and care homes are often named for a plant, a bird
+# or a thing ("Satakielen päiväkoti", "Nupun päiväkodissa"); hospitals are named for
+# places, which the genitive of a place already finds.
+NATURE_NAMED_HEADS_FI = (
+    "päiväkoti",
+    "koulu",
+    "esikoulu",
+    "palvelutalo",
+    "palvelukoti",
+    "hoivakoti",
+    "hoitokoti",
+)
+# Genitives before such a head that say whose or which kind: "tytön päiväkodissa".
+GENERIC_GENITIVES_FI = frozenset(
+    [
+        "kunta",
+        "kaupunki",
+        "kylä",
+        "keskusta",
+        "alue",
+        "valtio",
+        "seurakunta",
+        "kirkko",
+        "kansa",
+        "lähiö",
+        "ihminen",
+        "tyyppi",
+        "muksu",
+        "skidi",
+        "kundi",
+        "vauva",
+        "oppilas",
+        "nainen",
+        "mies",
+        "tyttö",
+        "poika",
+        "lapsi",
+        "koti",
+        "oma",
+    ]
+)
 
 
 @cache
@@ -254,7 +416,9 @@ def _names_something(word: Word) -> bool:
         return False
     if word.lower in _SAINT:
         return True
-    if any(r.proper for r in word.readings):
+    # A Finnish name that is an English word in lower case ("job", "art") is the word.
+    english_word = not word.capitalised and lexicon.is_english_word(word.lower)
+    if any(r.proper for r in word.readings) and not english_word:
         return True
     if word.capitalised and (word.sentence_initial is False or not word.ordinary):
         return True
@@ -272,6 +436,8 @@ def _facility(words: Words, index: int, text: str) -> int | None:
                 break  # "ahdistunu koulussa", "tulin apteekista": no name before the head
             if _names_something(words[first]) or _topographic(words[first]):
                 return first
+            if first == index - 1 and _named_like_a_daycare(words[first], word):
+                return first
         return index if _named_after_head_fi(words, index, text) else None
     if word.lower not in FACILITY_HEADS_EN:
         return None
@@ -285,16 +451,32 @@ def _facility(words: Words, index: int, text: str) -> int | None:
         elif not _may_stand_in_name(words, first - 1, word, index - first, text):
             break
         first -= 1
-    if not named and word.lower in NAMING_HEADS_EN and first < index:
-        # Only where someone goes: "goes to riverside academy", not "feeling elementary".
+    if not named and first < index:
+        # Plain words name it only where someone goes: "goes to riverside academy",
+        # "mum's in harbour view care home", not "feeling elementary", "at secondary school".
         before = words[first - 1].lower if first else ""
-        generic = all(w.lower in FACILITY_WORDS_EN | FUNCTION_WORDS for w in words[first:index])
+        generic = all(w.lower in _GENERIC_BEFORE_HEADS_EN for w in words[first:index])
         if before in LOCATION_PREPOSITIONS and not generic:
             return first
     # Only the generic words ("the mental health clinic") name nothing.
     while first < index and not _names_something(words[first]):
         first += 1
     return first if named and first < index else None
+
+
+def _named_like_a_daycare(genitive: Word, head: Word) -> bool:
+    """A singular common noun's genitive before a day-care centre, school or care home
+    names it ("satakielen päiväkotiin"); a person's ("tytön koulussa") does not."""
+    if not any(r.base.lower().endswith(NATURE_NAMED_HEADS_FI) for r in head.readings):
+        return False
+    return any(
+        r.case == "omanto"
+        and r.word_class == "nimisana"
+        and not r.plural
+        and r.base.lower() not in GENERIC_GENITIVES_FI | RELATIONS_FI
+        and not r.base.lower().endswith("ia")  # a field: "psykiatrian"
+        for r in genitive.readings
+    ) and not any(r.word_class != "nimisana" for r in genitive.readings)
 
 
 def _may_stand_in_name(words: Words, at: int, head: Word, distance: int, text: str) -> bool:
@@ -304,7 +486,7 @@ def _may_stand_in_name(words: Words, at: int, head: Word, distance: int, text: s
     return (
         previous.lower in FACILITY_WORDS_EN
         or _name_then_word(words, at, text)
-        or (head.lower in NAMING_HEADS_EN and _plain_modifier(previous) and distance < 3)
+        or (_plain_modifier(previous) and distance < 3)
     )
 
 
@@ -436,7 +618,39 @@ def _employer(words: Words, index: int) -> bool:
         return word.capitalised_mid_sentence or at_work
     if not at_work or word.lower in DETERMINERS:
         return False
-    return word.capitalised or (not word.ordinary and len(word.lower) > 2)
+    if word.capitalised or (not word.ordinary and len(word.lower) > 2):
+        return True
+    # In lower case, a word in an English work frame names the workplace ("worked at
+    # ford", "shifts at next") unless it says when or how ("work at night").
+    return _english_work_frame(words, index) and _may_name_a_workplace(word)
+
+
+def _english_work_frame(words: Words, index: int) -> bool:
+    return index > 0 and words[index - 1].lower in {"at", "for", "by"}
+
+
+def _may_name_a_workplace(word: Word) -> bool:
+    lowered = word.lower
+    return (
+        lowered not in NOT_WORKPLACES_EN | FUNCTION_WORDS | POSSESSIVES
+        and not lexicon.is_country(lowered)
+        and len(lowered) > 1
+    )
+
+
+@cache
+def _work_frame_leads() -> frozenset[str]:
+    return frozenset(frame[0] for frame in WORK_FRAMES if frame[-1] in {"at", "for", "by"})
+
+
+def leads_a_work_frame(lowered: str) -> bool:
+    return lowered in _work_frame_leads()
+
+
+def in_work_frame(words: Words, index: int) -> bool:
+    """Whether word ``index`` stands where an English work frame puts a workplace
+    ("worked at …"): ``places.find_places`` asks before skipping an ordinary word."""
+    return _english_work_frame(words, index) and follows(words, index, WORK_FRAMES)
 
 
 WORK_AFTER_FI = frozenset(["töissä", "töis", "duunissa", "duunis", "hommissa", "kesätöissä"])

@@ -111,6 +111,12 @@ def _only_a_compound_of_words(word: Word) -> bool:
     )
 
 
+def _only_weakly_a_word(word: Word) -> bool:
+    """Voikko reads a place name, and otherwise only an adjective or a compound it guessed
+    ("vesannolla", "kustavissa"); a place that is also a plain noun ("lahdessa") is not."""
+    return all(r.proper or r.word_class == "laatusana" or r.compound for r in word.readings)
+
+
 def _is_place(words: Words, index: int, text: str) -> int:
     word = words[index]
     if word.lower in NEVER_NAMES or lexicon.is_country(word.lower):
@@ -135,6 +141,10 @@ def _is_place(words: Words, index: int, text: str) -> int:
         return 0
     if length > 1 or not word.ordinary or _only_a_compound_of_words(word):
         return length
+    if finnish and word.lower.endswith(LOCATIVE_ENDINGS) and _only_weakly_a_word(word):
+        return length  # "kustavissa": "kustava" is no adjective anyone writes
+    if after_location_preposition(words, index) and lexicon.is_rare(word.lower):
+        return length  # "lives in wick", "the bus from cork": a rare word, a town's name
     # Also a word ("Lahti", "Hope", "Reading"): a capital mid-sentence, or a
     # Finnish frame ("asun lahdessa") says it is the place.
     if word.capitalised_mid_sentence and (finnish or after_location_preposition(words, index)):
@@ -168,6 +178,8 @@ def may_locate(token: str) -> bool:
         return False
     if not is_ordinary(lowered) or _might_locate(lowered):
         return True
+    if organisations.leads_a_work_frame(lowered):
+        return True  # "worked at ford": the workplace may be any word
     # A word that is also a town ("Reading", "Hope") is one only when capitalised.
     return token[:1].isupper() and _gazetteer_name(lowered)
 
@@ -179,6 +191,7 @@ def _might_locate(lowered: str) -> bool:
     readings = lexicon.finnish_readings(lowered)
     return (
         any(r.word_class == "paikannimi" or r.proper for r in readings)
+        or (lexicon.is_rare(lowered) and _gazetteer_name(lowered))  # "lives in wick"
         or any(r.compound and r.base.lower().endswith(tuple(VILLAGE_PARTS_FI)) for r in readings)
         or organisations.might_start(lowered)
         or streets.might_start(lowered, readings)
@@ -192,7 +205,12 @@ def find_places(text: str, words: Words | None = None) -> list[Entity]:
     while index < len(words):
         word = words[index]
         # Most words are ordinary, lower case and like no place, facility or street.
-        if word.ordinary and not word.capitalised_mid_sentence and not _might_locate(word.lower):
+        if (
+            word.ordinary
+            and not word.capitalised_mid_sentence
+            and not _might_locate(word.lower)
+            and not organisations.in_work_frame(words, index)
+        ):
             index += 1
             continue
         if found_here := organisations.facility_at(words, index, text):

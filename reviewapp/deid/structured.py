@@ -82,6 +82,14 @@ _ROUTE_WORDS = (
 )
 # Words that introduce a username, platforms in any Finnish case ("snäpissä", "discordissa").
 _TAKING = "catch|caught|catches|catching|ride|rode|rides|riding"
+# Words that can follow a bus or train named by its number alone, and never a count's noun.
+_AFTER_A_LINE = (
+    r"to|and|again|home|back|into|past|this|every|at|from|but|so|because|cos|coz|today"
+    r"|yesterday|tonight|last|in|or|then|i|we|he|she|they|it|goes|went|go|was|is|comes|came"
+    r"|stops|stopped|never|always|were|had|has|which|that|each|all|just|up|down|out|through"
+    r"|towards|round|around|for|with|when|after|before|till|until|now|anymore|instead"
+    r"|driver|stop|timetable|bus|tram|train|coach|night|express"
+)
 _HANDLE_WORDS = (
     r"username|user\s+name|user|handle|nick|nickname|gamertag|tag|ig|psn|xbox|threads|bluesky"
     r"|(?:insta|snap|snäp|discord|twitter|tiktok|telegram|steam|reddit|twitch|youtube|kik"
@@ -138,7 +146,16 @@ _PATTERNS: dict[str, re.Pattern] = {
     "ROUTE": re.compile(
         rf"\b(?:{_ROUTE_WORDS})(?:\s+(?:no\.?|number|nro|numero))?\s*[#:]?\s*"
         rf"(?:\d{{1,4}}[A-Za-z]?|[A-Za-z]\d{{1,3}})\b{_UNIT_AFTER}"
-        r"|\b\d{1,4}[A-Za-z]?(?::\w+)?\s+(?:bus|tram|bussi\w*|ratika\w*|ratikka\w*|linja\w*)\b",
+        # "the 236 bus", "number 9 tram", "the 6 train": the words before the number too.
+        r"|\b(?:(?:the|number|no\.?|nro)\s+)?\d{1,4}[A-Za-z]?(?::\w+)?\s+"
+        r"(?:bus|tram|train|coach|bussi\w*|ratika\w*|ratikka\w*|linja\w*|juna\w*|metro\w*)\b",
+        I,
+    ),
+    # "the 134 goes past", "missed the 46a again", "on the x90 to": a line by its number
+    # alone, where the words after it say no count ("the 3 of us", "the 10 minutes").
+    "ROUTE_THE": re.compile(
+        r"\bthe\s+(?:\d{1,3}[A-Za-z]?|[A-Za-z]\d{1,3}[A-Za-z]?)"
+        rf"(?=\s*(?:$|[,.;:!?)]|(?:{_AFTER_A_LINE})\b))",
         I,
     ),
     # "catch the 46a", "took the 7 home": a line by its number alone.
@@ -147,7 +164,13 @@ _PATTERNS: dict[str, re.Pattern] = {
         I,
     ),
     "HETU": re.compile(r"\b\d{6}\s?[-+A-FU-Ya-fu-y]\s?\d{3}[0-9A-Ya-y]\b"),
-    "SSN": re.compile(r"\b(?!000|666|9\d\d)\d{3}([- ])(?!00)\d{2}\1(?!0000)\d{4}\b"),
+    "SSN": re.compile(
+        r"\b(?!000|666|9\d\d)\d{3}([- ])(?!00)\d{2}\1(?!0000)\d{4}\b"
+        # A British National Insurance number: "QQ 12 34 56 C", "qq123456c".
+        # Any two letters: patients copy HMRC's own example, "QQ", too.
+        r"|\b[A-Z]{2}\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-D]\b",
+        I,
+    ),
     "RECORD_NUMBER": re.compile(
         r"(?:\b(?:MRN|record|chart|patient|policy|insurance|member|case|Kela|Medicaid"
         r"|Medicare|group|ID|potilas|vakuutus|asiakas|henkilö|sairauskertomus|kortti"
@@ -167,7 +190,7 @@ _PATTERNS: dict[str, re.Pattern] = {
     # A year of birth.
     "BIRTH_YEAR": re.compile(
         r"(?:\bborn(?:\s+in)?|\bsyntyny(?:t|)|\bsyntynyt\s+vuonna|\bsynnyin(?:\s+vuonna)?"
-        r"|\bs\.)\s+(?:(?:19|20)\d{2}|'\d{2})\b",
+        r"|\bs\.)\s+(?P<id>(?:19|20)\d{2}|['’\-–]\d{2})\b",
         I,
     ),
     "ADDRESS": re.compile(
@@ -213,6 +236,8 @@ _PATTERNS: dict[str, re.Pattern] = {
         r"|\d{1,2}/(?!10\b|100\b)(?<!\b1/)\d{1,2}(?![\d/])"
         r"(?!\s*(?:tab|tablet|pill|pilleri|annos|dose))"
         rf"|\d{{1,2}}\.?\s+(?:{_KUUT})(?:\s+\d{{4}})?"
+        # "15. päivä on mun viimenen": the day of this month.
+        r"|(?:[12]\d|3[01]|[1-9])\.\s+päiv(?:ä|änä|ään|ästä|älle)\b"
         rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{_MONTHS})\b\.?(?:,?\s+\d{{4}}\b)?"
         # "14th" alone, where a date ends ("on friday 14th at 9"; a weekday joins in _date_span).
         r"|\d{1,2}(?:st|nd|rd|th)\b(?=\s*(?:$|[,.;!?)-]|at\b|and\b|or\b|to\b))",
@@ -228,7 +253,15 @@ _PATTERNS: dict[str, re.Pattern] = {
         rf"|(?:on\s+)?the\s+\d{{1,2}}(?:st|nd|rd|th)(?:\s+of\s+(?:{_MONTHS}))?\b"
         # "the 3rd time", "the 2nd floor" count; they are no dates.
         r"(?!\s+(?:time|times|floor|grade|year|place|attempt|try|session|round|kerta|week|day)\b)"
+        r"(?!\s+of\s+(?:us|them|you|those|these|my|the)\b)"  # "the 3rd of us"
         rf"|(?:{_MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?\b(?:,?\s+\d{{4}}\b)?)",
+        I,
+    ),
+    # Finnish lines by letter or by their numeral's nickname: "R-junassa", "kasin ratikka".
+    "ROUTE_NICKNAME": re.compile(
+        r"\b[A-Za-zÅÄÖåäö]-(?:juna|junalla|junassa|junaan|junasta|junan|junaa)\b"
+        r"|\b(?:ykkö|kakko|kolmo|nelo|vito|kuto|seiska|seiskan|kasi|kasin|ysi|ysin|kymppi|kympin)"
+        r"\w*\s+(?:ratikka|ratika|bussi|spora|raitiovaunu|linja|metro|dösä)\w*",
         I,
     ),
     # Last: where it finds what a more specific pattern found, that one names it.
@@ -250,12 +283,14 @@ _LABELS = {
     "PLATE_NAMED": "PLATE",
     "POSTCODE_NAMED": "POSTCODE",
     "ROUTE_TAKEN": "ROUTE",
+    "ROUTE_THE": "ROUTE",
+    "ROUTE_NICKNAME": "ROUTE",
     "PLATE_VEHICLE": "PLATE",
     "ADDRESS_ANY_CASE": "ADDRESS",
 }
 # Every pattern but these needs a digit, and most texts (replies above all) have
 # none: skipping them there is exact and makes an export several times faster.
-_WITHOUT_DIGITS = {"EMAIL", "EMAIL_WRITTEN", "URL", "HANDLE", "HANDLE_NAMED"}
+_WITHOUT_DIGITS = {"EMAIL", "EMAIL_WRITTEN", "URL", "HANDLE", "HANDLE_NAMED", "ROUTE_NICKNAME"}
 _DIGIT = re.compile(r"\d")
 _PATTERNS_WITHOUT_DIGITS = [(k, p) for k, p in _PATTERNS.items() if k in _WITHOUT_DIGITS]
 # A run of letters, digits, underscores, dots and hyphens: a username's shape is read from it.
@@ -266,7 +301,9 @@ _COMMON_WITH_DIGITS = frozenset({"covid", "omega", "sars", "vitamin", "mp", "ps"
 
 
 _WEEKDAY_BEFORE = re.compile(rf"\b{_WEEKDAYS}$", I)
+_FINNISH_WEEKDAY = re.compile(r"(?:ma|ti|ke|to|pe|la|su)\b", I)
 _ON_THE = re.compile(r"(?:on\s+)?the\s+", I)
+_ORDINAL = re.compile(r"\d{1,2}(?:st|nd|rd|th)", I)
 _NOT_BEFORE_A_DATE = re.compile(r"(?:[\d.,/]|\b(?:klo|kello|at)\s)$", I)
 
 
@@ -276,9 +313,13 @@ def _date_span(text: str, start: int, end: int, numeric: bool) -> tuple[int, int
     if numeric and _NOT_BEFORE_A_DATE.search(text[max(0, start - 6) : start]):
         return None
     if not numeric and (lead := _ON_THE.match(text, start)):
-        start = lead.end()  # "on the 4th of June": the date is "4th of June"
+        # "on the 4th of June" is "4th of June"; "on the 14th" is "the 14th".
+        bare_ordinal = _ORDINAL.fullmatch(text, lead.end(), end) is not None
+        start = text.index("the", lead.start(), end) if bare_ordinal else lead.end()
     weekday = _WEEKDAY_BEFORE.search(text[max(0, start - 24) : start])
-    if weekday and weekday.group().strip():
+    # Finnish "ti 14.9." abbreviates with a dotted date; "moved to 14/9" is English.
+    finnish_short = weekday and _FINNISH_WEEKDAY.match(weekday.group())
+    if weekday and weekday.group().strip() and not (finnish_short and "." not in text[start:end]):
         start -= len(weekday.group())
     return start, end
 
@@ -396,6 +437,7 @@ _LEAD_WORDS = {
     "BIRTH_YEAR": r"born|syntyny|synnyin|s$",
     "POSTCODE_NAMED": r"zip|post",
     "ROUTE_TAKEN": _TAKING,
+    "ROUTE_THE": r"the",
     "PLATE_VEHICLE": r"car|van|truck|lorry|auto|pakettiauto|farmari|rekka|mopo|moottoripyör",
     "DATE_WORDS": (
         rf"the|{_KUUN}|{_MONTHS}|tammi|helmi|maalis|huhti|touko|kesä|heinä|elo|syys|loka|marras"

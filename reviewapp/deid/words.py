@@ -115,6 +115,10 @@ class Words(list):
     def text_between(self, first: int, second: int) -> str:
         return self._text[self[first].end : self[second].start]
 
+    def possessive(self, word: Word) -> bool:
+        """Whether ``word`` (one of these) has an English "'s" after it."""
+        return self._text.startswith(("'s", "’s"), word.end)
+
     def joined(self, first: int, last: int) -> bool:
         """Whether words first..last stand next to each other, only spaces between."""
         return all(self.text_between(i, i + 1) in _JOINING_GAPS for i in range(first, last))
