@@ -56,7 +56,9 @@ def rules_2():
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--split", default="all", choices=["dev", "test", "holdout", "holdout2", "all"])
+    parser.add_argument(
+        "--split", default="all", choices=["dev", "test", "holdout", "holdout2", "all"]
+    )
     args = parser.parse_args()
     rows = [json.loads(line) for line in (ROOT / "tests/data/deid_eval.jsonl").open()]
     splits = ["dev", "test", "holdout", "holdout2"] if args.split == "all" else [args.split]

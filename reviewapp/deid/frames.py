@@ -394,6 +394,14 @@ LOCATIVE_ENDINGS = (
 # "I live in …", "moved to …", "grew up in …": whatever follows is where someone lives.
 RESIDENCE_FRAMES = (
     ("live", "in"),
+    ("lives", "in"),
+    ("live", "near"),
+    ("lives", "near"),
+    ("grew", "up", "round"),
+    ("grew", "up", "near"),
+    ("grew", "up", "outside"),
+    ("just", "outside"),
+    ("moved", "back", "to"),
     ("living", "in"),
     ("lived", "in"),
     ("moved", "to"),
@@ -408,6 +416,49 @@ RESIDENCE_FRAMES = (
     ("back", "home", "in"),
     ("stay", "in"),
     ("staying", "in"),
+)
+
+
+# What follows a residence frame without being a town, though some town has its name:
+# "live in hope", "grew up in care", "moved back to hospital".
+NOT_TOWNS_AFTER_RESIDENCE = frozenset(
+    [
+        "hope",
+        "harmony",
+        "comfort",
+        "church",
+        "home",
+        "hell",
+        "time",
+        "hospital",
+        "peace",
+        "care",
+        "fear",
+        "denial",
+        "poverty",
+        "misery",
+        "sin",
+        "silence",
+        "shame",
+        "secret",
+        "limbo",
+        "pain",
+        "bed",
+        "tears",
+        "action",
+        "safety",
+        "danger",
+        "hiding",
+        "debt",
+        "trouble",
+        "crisis",
+        "recovery",
+        "treatment",
+        "therapy",
+        "rehab",
+        "prison",
+        "jail",
+    ]
 )
 
 
@@ -524,6 +575,7 @@ WITH_SOMEONE_FI = frozenset(
         "mökki",
         "kämppä",
         "koti",
+        "synttärit",
         "synttäri",
         "hautajaiset",
         "häät",

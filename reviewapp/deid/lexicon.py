@@ -157,7 +157,8 @@ def _name_dictionary() -> Path:
 
 @cache
 def first_names() -> frozenset[str]:
-    """First names in use in Finland, Britain, Ireland or the United States, lower-cased."""
+    """First names in use in Finland, Britain, Ireland or the United States, lower-cased
+    (nam_dict.txt, and recent Finnish names from ``data/first_names_fi_recent.txt``)."""
     names: set[str] = set()
     with _name_dictionary().open(encoding="utf-8") as f:
         for line in f:
@@ -167,6 +168,10 @@ def first_names() -> frozenset[str]:
                 name = line.split()[1]
                 for variant in (name.replace("+", ""), name.replace("+", "-")):
                     names.add(variant.lower())
+    recent = Path(__file__).parent / "data" / "first_names_fi_recent.txt"
+    for line in recent.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            names.add(line.strip())
     return frozenset(names)
 
 
@@ -196,6 +201,17 @@ def _languages() -> frozenset[str]:
         language.name.lower()
         for language in pycountry.languages
         if " " not in language.name and hasattr(language, "alpha_2")
+    )
+
+
+@cache
+def states() -> frozenset[str]:
+    """States, provinces and territories of the United States, Canada and Australia, and
+    Ireland's counties, lower-cased: "hope, arkansas" says which Hope."""
+    return frozenset(
+        subdivision.name.lower()
+        for country in ("US", "CA", "AU", "IE")
+        for subdivision in pycountry.subdivisions.get(country_code=country)
     )
 
 

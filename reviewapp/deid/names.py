@@ -32,6 +32,7 @@ from reviewapp.deid.frames import (
     NAME_INTRODUCTIONS,
     POSSESSIVES,
     RELATIONS_EN,
+    WITH_SOMEONE_FI,
     after_relation,
     before_relation,
     before_speech,
@@ -394,6 +395,20 @@ def _named_by_context(words: Words, index: int) -> bool:
         or before_relation(words, index)
         or relation_follows(words, index)
         or known_from_somewhere(words, index)
+        or _genitive_before_someone(words, index)
+    )
+
+
+def _genitive_before_someone(words: Words, index: int) -> bool:
+    """A name's genitive, then a relation or "with": "lumin isä", "valon kanssa"
+    (names Voikko reads only as words, or not at all)."""
+    following = words.after(index)
+    if following is None or not words.joined(index, index + 1):
+        return False
+    return _genitive_of_a_first_name(words[index].lower) and (
+        is_relation_word(following.lower)
+        or not WITH_SOMEONE_FI.isdisjoint({r.base.lower() for r in following.readings})
+        or following.lower in WITH_SOMEONE_FI
     )
 
 
@@ -453,10 +468,32 @@ _NOT_NAMED_BY_RELATION = (
 )
 
 
+_LINKING_VERBS = frozenset(["is", "was", "on", "oli"])
+
+
+@lru_cache(maxsize=200_000)
+def _genitive_of_a_first_name(lowered: str) -> bool:
+    """A first name in the genitive: "valon" (Valo's), "lumin" (Lumi's, a form Voikko lacks)."""
+    if not lowered.endswith("n") or lexicon.is_english_word(lowered):
+        return False  # "been" is not Bee's, nor "even" Eve's
+    return (
+        any(
+            r.case == "omanto" and r.base.lower() in lexicon.first_names()
+            for r in lexicon.finnish_readings(lowered)
+        )
+        or lowered[:-1] in lexicon.first_names()
+    )
+
+
 def _named_by_who_they_are(words: Words, index: int) -> bool:
     """Any word, said to be someone's relation: "armo on mun kummitäti", "june is my nan",
     "river (they/them)"; not "this is my mum", nor "my dog is my best friend"."""
-    word = words[index]
+    word, following = words[index], words.after(index)
+    # Most words have neither "is"/"on" nor a bracket after them: nothing more to ask.
+    if following is None or (
+        following.lower not in _LINKING_VERBS and "(" not in words.text_between(index, index + 1)
+    ):
+        return False
     if word.lower in _NOT_NAMED_BY_RELATION or word.lower in RELATIONS_EN:
         return False
     if index > 0 and words[index - 1].lower in POSSESSIVES | DETERMINERS:
@@ -489,13 +526,15 @@ def _is_name(words: Words, index: int) -> tuple[bool, str | None]:
         return False, None  # "Nan lives", "Mum said": a relation, not a name
     base = person_base(word)
     after_title = index > 0 and _is_title(words[index - 1])
-    if after_title:
+    # "dr patel", "Mrs Smith"; not "the dr said": one of the commonest words is no name.
+    if after_title and (word.capitalised or not lexicon.is_very_common(word.lower)):
         return True, base or word.lower
     # In lower case, inflected forms only as Voikko reads them: "insta" is not
     # "Ina"'s elative, nor "tiiä" "Tiia"'s partitive.
     voikko_name = any(r.word_class in PERSON_CLASSES for r in word.readings)
     if not word.capitalised and not voikko_name and word.lower not in _all_names():
-        base = None
+        # ...unless a relation or "with" follows the genitive: "lumin isä".
+        base = base if _genitive_before_someone(words, index) else None
     if base is not None:
         if base in NEVER_NAMES:
             return False, None
@@ -534,12 +573,12 @@ def may_name(token: str) -> bool:
     """Whether ``token`` (as written) could be, or lead to, a name anywhere in a text.
     A text of none such holds no name, and the pass over its words is skipped."""
     lowered = token.lower()
+    if _genitive_of_a_first_name(lowered):
+        return True  # "lumin isä", "valon kanssa"
     if lowered in NEVER_NAMES:
         return False
     if lowered in TITLES or not is_ordinary(lowered):
         return True
-    if is_relation_word(lowered):
-        return True  # "armo on mun kummitäti": any word may be named by a relation
     if token[:1].isupper():
         return _person_base(lowered) is not None or _FI_SURNAME_SHAPE.match(token) is not None
     # In lower case only a name written out in full, or one Voikko reads, counts (_is_name).
@@ -548,10 +587,30 @@ def may_name(token: str) -> bool:
     )
 
 
+def may_be_named_by_relation(lowered: list[str], text: str) -> bool:
+    """Whether a text (its lower-cased words, in order) may name someone by who they are:
+    a word, "is"/"on", a relation within three words ("armo on mun kummitäti"), or a
+    bracket saying who ("river (they/them)")."""
+    if "(" in text and _BRACKETED_WHO.search(text):
+        return True
+    if _LINKING_VERBS.isdisjoint(lowered) or not any(map(is_relation_word, set(lowered))):
+        return False
+    return any(
+        lowered[at + 1] in _LINKING_VERBS
+        and lowered[at] not in _NOT_NAMED_BY_RELATION
+        and any(map(is_relation_word, lowered[at + 2 : at + 5]))
+        for at in range(len(lowered) - 2)
+    )
+
+
+_BRACKETED_WHO = re.compile(r"\w\s*\(\s*(?:my|mun|minun|they|she|he|hän|xe|ze)\b", re.I)
+
+
 def find_names(text: str, words: Words | None = None) -> list[Entity]:
     words = Words.of(text) if words is None else words
     found: list[Entity] = []
     previous_index = -2
+    may_be_named_by_who = "(" in text or any(w.lower in _LINKING_VERBS for w in words)
     for index, word in enumerate(words):
         follows_name = (
             previous_index == index - 1 and text[words[index - 1].end : word.start] == " "
@@ -563,7 +622,7 @@ def find_names(text: str, words: Words | None = None) -> list[Entity]:
             and not word.capitalised_mid_sentence
             and _person_base(word.lower) is None
             and not (index and _is_title(words[index - 1]))
-            and not _named_by_who_they_are(words, index)
+            and not (may_be_named_by_who and _named_by_who_they_are(words, index))
         ):
             continue
         is_name, base = _is_name(words, index)

@@ -639,12 +639,13 @@ def _may_name_a_workplace(word: Word) -> bool:
 
 
 @cache
-def _work_frame_leads() -> frozenset[str]:
+def work_frame_leads() -> frozenset[str]:
+    """The first words of the English work frames ("worked" of "worked at")."""
     return frozenset(frame[0] for frame in WORK_FRAMES if frame[-1] in {"at", "for", "by"})
 
 
 def leads_a_work_frame(lowered: str) -> bool:
-    return lowered in _work_frame_leads()
+    return lowered in work_frame_leads()
 
 
 def in_work_frame(words: Words, index: int) -> bool:

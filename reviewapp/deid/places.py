@@ -12,12 +12,15 @@ someone lives ("I moved to Ballyjamesduff", "asun koivujärvellä").
 from __future__ import annotations
 
 from functools import cache, lru_cache
+from itertools import pairwise
 
 from reviewapp.deid import lexicon, organisations, streets
 from reviewapp.deid.entities import Entity
 from reviewapp.deid.frames import (
     DETERMINERS,
+    FUNCTION_WORDS,
     LOCATIVE_ENDINGS,
+    NOT_TOWNS_AFTER_RESIDENCE,
     POSSESSIVES,
     RESIDENCE_FRAMES,
     after_location_preposition,
@@ -38,17 +41,35 @@ def _finnish_place(word: Word) -> str | None:
 
 def _gazetteer_place(words: Words, index: int, text: str) -> int:
     """How many words from ``index`` name a GeoNames place (0 if none), longest first."""
-    first_word = words[index].text.lower()
+    first_word = _SAINT.get(words[index].lower, words[index].lower)
     if first_word not in _first_words_of_long_places():
         return int(_gazetteer_name(first_word))
     for length in (3, 2, 1):
         last = index + length - 1
         if last >= len(words) or not words.joined(index, last):
             continue
-        name = " ".join(w.text.lower() for w in words[index : last + 1])
+        name = " ".join([first_word] + [w.lower for w in words[index + 1 : last + 1]])
         if _gazetteer_name(name):
             return length
     return 0
+
+
+# Words that start a residence frame and are not among the commonest ("i'm", "just"):
+# a text holding one is walked for the town after it.
+_RESIDENCE_LEADS = frozenset(
+    ["live", "lives", "lived", "living", "moved", "moving", "grew", "born", "originally"]
+)
+# GeoNames spells saints out: "st neots" is "saint neots".
+_SAINT = {"st": "saint", "st.": "saint"}
+
+
+def _before_a_state(words: Words, index: int, length: int) -> bool:
+    """A town, then its state or county: "hope, arkansas", "normal, illinois"."""
+    last = index + length - 1
+    if last + 1 >= len(words) or words.text_between(last, last + 1).strip() != ",":
+        return False
+    state = words[last + 1 : last + 4]
+    return any(" ".join(w.lower for w in state[:size]) in lexicon.states() for size in (1, 2, 3))
 
 
 # The last part of many Finnish village and district names: -järvi, -niemi, -kylä...
@@ -111,6 +132,20 @@ def _only_a_compound_of_words(word: Word) -> bool:
     )
 
 
+def _finnish_gazetteer(word: Word) -> bool:
+    return _finnish_gazetteer_name(word.lower)
+
+
+@lru_cache(maxsize=200_000)
+def _finnish_gazetteer_name(lowered: str) -> bool:
+    """A form of a Finnish place GeoNames holds, with a case that says where ("kellossa")."""
+    return (
+        lowered.endswith(LOCATIVE_ENDINGS)
+        and not lexicon.is_very_common(lowered)  # "vaan" is "but", not Vaa's illative
+        and inflected_base(lowered, finnish_places()) is not None
+    )
+
+
 def _only_weakly_a_word(word: Word) -> bool:
     """Voikko reads a place name, and otherwise only an adjective or a compound it guessed
     ("vesannolla", "kustavissa"); a place that is also a plain noun ("lahdessa") is not."""
@@ -128,6 +163,11 @@ def _is_place(words: Words, index: int, text: str) -> int:
         return 0  # "the rota": a thing, though some town has its name
     finnish = _finnish_place(word)
     length = max(int(finnish is not None), _gazetteer_place(words, index, text))
+    if length and _before_a_state(words, index, length):
+        return length
+    if length > 1 and all(w.ordinary and not w.capitalised for w in words[index : index + length]):
+        # "little rock", "medicine hat": words, unless where someone is or goes.
+        return length if after_location_preposition(words, index) else 0
     if not length:
         # A town no list holds where someone lives: a word no dictionary knows
         # ("I moved to Ballyjamesduff", "asun kiihtelysvaarassa"), or a Finnish
@@ -145,6 +185,10 @@ def _is_place(words: Words, index: int, text: str) -> int:
         return length  # "kustavissa": "kustava" is no adjective anyone writes
     if after_location_preposition(words, index) and lexicon.is_rare(word.lower):
         return length  # "lives in wick", "the bus from cork": a rare word, a town's name
+    if follows(words, index, RESIDENCE_FRAMES) and word.lower not in NOT_TOWNS_AFTER_RESIDENCE:
+        return length  # "grew up round battle", "lives in bath": where someone lives
+    if _finnish_gazetteer(word) and after_location_verb(words, index):
+        return length  # "kasvoin kellossa": Kello, a village GeoNames holds
     # Also a word ("Lahti", "Hope", "Reading"): a capital mid-sentence, or a
     # Finnish frame ("asun lahdessa") says it is the place.
     if word.capitalised_mid_sentence and (finnish or after_location_preposition(words, index)):
@@ -157,6 +201,47 @@ def _is_place(words: Words, index: int, text: str) -> int:
 @cache
 def _first_words_of_long_places() -> frozenset[str]:
     return frozenset(name.split(" ")[0] for name in places() if " " in name)
+
+
+@cache
+def _openings_of_long_places() -> frozenset[str]:
+    """The first two words of every place of several words ("little rock", "st kilda"):
+    looked up per pair of words, so that "little" alone sends no text down the walk."""
+    openings = set()
+    for name in places():
+        parts = name.split(" ")
+        if len(parts) > 1:
+            openings.add(f"{parts[0]} {parts[1]}")
+            if parts[0] == "saint":
+                openings.add(f"st {parts[1]}")
+    return frozenset(openings)
+
+
+def may_open_a_long_place(lowered: list[str]) -> bool:
+    """Whether two words in a row (a text's, lower-cased, in order) begin a place of several words
+    ("little rock") or a work frame ("worked at"), after which any word may be one.
+    Most texts hold none of the second words at all, which one set lookup says."""
+    if _second_words().isdisjoint(lowered) and organisations.work_frame_leads().isdisjoint(lowered):
+        return False
+    openings = _openings_of_long_places()
+    return any(
+        f"{a} {b}" in openings or (b in _WORK_PREPOSITIONS and organisations.leads_a_work_frame(a))
+        for a, b in pairwise(lowered)
+    )
+
+
+_WORK_PREPOSITIONS = frozenset(["at", "for", "by"])
+
+
+@cache
+def _second_words() -> frozenset[str]:
+    """Second words of the openings that could start a place in a text of ordinary words
+    ("little rock"): not "and" nor "i" ("Trinidad and Tobago"), which every text holds."""
+    return frozenset(
+        second
+        for first, second in (opening.split(" ") for opening in _openings_of_long_places())
+        if second not in FUNCTION_WORDS and not lexicon.is_very_common(second)
+    )
 
 
 @lru_cache(maxsize=200_000)
@@ -178,8 +263,8 @@ def may_locate(token: str) -> bool:
         return False
     if not is_ordinary(lowered) or _might_locate(lowered):
         return True
-    if organisations.leads_a_work_frame(lowered):
-        return True  # "worked at ford": the workplace may be any word
+    if lowered in _RESIDENCE_LEADS:
+        return True  # "lives in bath": the town may be any word
     # A word that is also a town ("Reading", "Hope") is one only when capitalised.
     return token[:1].isupper() and _gazetteer_name(lowered)
 
@@ -192,10 +277,32 @@ def _might_locate(lowered: str) -> bool:
     return (
         any(r.word_class == "paikannimi" or r.proper for r in readings)
         or (lexicon.is_rare(lowered) and _gazetteer_name(lowered))  # "lives in wick"
+        or _finnish_gazetteer_name(lowered)  # "kasvoin kellossa"
         or any(r.compound and r.base.lower().endswith(tuple(VILLAGE_PARTS_FI)) for r in readings)
         or organisations.might_start(lowered)
         or streets.might_start(lowered, readings)
     )
+
+
+# The last words of the work and residence frames: only after one of them can an
+# ordinary word be a workplace or a town by its frame.
+_FRAME_ENDS = frozenset(["at", "for", "by", "in", "to", "near", "round", "outside", "from"])
+
+
+def _placed_by_context(words: Words, index: int) -> bool:
+    """Whether an ordinary lower-case word may still be a workplace or town by what stands
+    around it: "worked at ford", "lives in bath", "hope, arkansas", "little rock"."""
+    framed = index and words[index - 1].lower in _FRAME_ENDS
+    if framed and (
+        organisations.in_work_frame(words, index) or follows(words, index, RESIDENCE_FRAMES)
+    ):
+        return True
+    following = words.after(index)
+    if following is None:
+        return False
+    if words.text_between(index, index + 1).strip() == ",":
+        return _before_a_state(words, index, 1)
+    return f"{words[index].lower} {following.lower}" in _openings_of_long_places()
 
 
 def find_places(text: str, words: Words | None = None) -> list[Entity]:
@@ -209,7 +316,7 @@ def find_places(text: str, words: Words | None = None) -> list[Entity]:
             word.ordinary
             and not word.capitalised_mid_sentence
             and not _might_locate(word.lower)
-            and not organisations.in_work_frame(words, index)
+            and not _placed_by_context(words, index)
         ):
             index += 1
             continue

@@ -161,7 +161,8 @@ def _street_en(words: Words, index: int, text: str) -> int | None:
     previous = words[index - 1]
     if previous.lower in GENERIC_STREET_MODIFIERS or previous.lower in FUNCTION_WORDS:
         return None
-    if kind in STREET_TYPES_EN_CAPITAL and not (previous.capitalised and words[index].capitalised):
+    written_out = previous.capitalised and words[index].capitalised
+    if kind in STREET_TYPES_EN_CAPITAL and not (written_out or _abbreviated_on(words, index)):
         return None
     # "maple streetillä": an English street in a Finnish case.
     if kind not in STREET_TYPES_EN | STREET_TYPES_EN_CAPITAL and not inflected_base(
@@ -172,6 +173,21 @@ def _street_en(words: Words, index: int, text: str) -> int | None:
     while first > 0 and words.joined(first - 1, first) and words[first - 1].capitalised:
         first -= 1
     return first
+
+
+# Abbreviations no other word shares, and the words that put someone on a street.
+STREET_ABBREVIATIONS_EN = frozenset(["st", "rd", "ave", "ln", "dr", "blvd", "ct", "pl"])
+ON_A_STREET = frozenset(["on", "off", "down", "up", "along", "near", "past", "onto"])
+
+
+def _abbreviated_on(words: Words, index: int) -> bool:
+    """A lower-case street someone is on: "we live on maple ave", "off sauchiehall st"."""
+    return (
+        words[index].lower in STREET_ABBREVIATIONS_EN
+        and index >= 2
+        and words[index - 2].lower in ON_A_STREET
+        and words.joined(index - 2, index)
+    )
 
 
 def might_start(lowered: str, readings) -> bool:

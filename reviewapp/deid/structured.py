@@ -199,7 +199,8 @@ _PATTERNS: dict[str, re.Pattern] = {
     ),
     # "38 ladybarn lane", "42 CASTLE ROAD": a house number, one to three words, a street type.
     "ADDRESS_ANY_CASE": re.compile(
-        r"\b\d{1,5}[A-Za-z]?\s+(?:(?!(?:the|a|an|on|in|at|of|to|my|for|and|or|days?|weeks?"
+        r"\b\d{1,5}[A-Za-z]?\s+(?:(?!(?:the|a|an|on|in|at|of|to|my|for|and|or|from|with|by"
+        r"|bus|tram|train|line|route|days?|weeks?"
         r"|hours?|times?|mg|pills?|years?|minutes?|mins?|miles?|km)\b)[A-Za-z']+\s+){1,3}"
         r"(?:street|road|avenue|lane|drive|boulevard|terrace|close|crescent|way|court|place"
         r"|st|rd|ave|ln|dr|blvd|ct)\b",
@@ -406,9 +407,17 @@ def _possible(kind: str, text: str, words: frozenset[str]) -> bool:
         )
     if kind == "HANDLE":
         return "@" in text or "/" in text or "#" in text
+    if kind == "ROUTE_NICKNAME":
+        lowered = text.lower()
+        return any(vehicle in lowered for vehicle in _LINE_VEHICLES)
     if kind == "HANDLE_NAMED":
         return not words.isdisjoint(_HANDLE_WORD_SET) or any(map(_leads_to_a_handle, words))
     return True
+
+
+# What every ``ROUTE_NICKNAME`` holds ("kasin ratikka", "R-junassa"): a few substring
+# checks say whether a text has any, far faster than the pattern's search.
+_LINE_VEHICLES = ("ratik", "bussi", "spora", "raitiov", "linja", "metro", "dösä", "-jun")
 
 
 @lru_cache(maxsize=200_000)
