@@ -22,7 +22,7 @@ from __future__ import annotations
 from reviewapp.deid.entities import Entity, without_overlaps
 from reviewapp.deid.names import find_names, may_be_named_by_relation, may_name
 from reviewapp.deid.normalise import Normalised
-from reviewapp.deid.places import find_places, may_locate, may_open_a_long_place
+from reviewapp.deid.places import find_places, may_locate, may_locate_in_pairs
 from reviewapp.deid.structured import find_structured
 from reviewapp.deid.words import TOKEN, Words
 
@@ -40,7 +40,7 @@ def find_entities(text: str) -> list[Entity]:
     # Most texts (replies above all) hold no word that could name a person or a
     # place: asked once per distinct word, that skips the walk over their words.
     names_possible = any(map(may_name, tokens)) or may_be_named_by_relation(lowered, plain)
-    places_possible = any(map(may_locate, tokens)) or may_open_a_long_place(lowered)
+    places_possible = any(map(may_locate, tokens)) or may_locate_in_pairs(lowered)
     if names_possible or places_possible:
         words = Words.of(plain)
         if names_possible:

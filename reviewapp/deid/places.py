@@ -5,8 +5,12 @@ Finnish places come from Voikko's place names in any inflected form
 ("Pelkosenniemellä"), the rest from GeoNames (``gazetteer``), Finnish ones with
 their case endings undone ("Kiuruvedellä"). Countries and languages stay. A place
 name that is also a word ("Lahti", "Reading", "Hope") counts where a capital
-mid-sentence or a frame ("asun lahdessa") says so; a town no list holds, where
-someone lives ("I moved to Ballyjamesduff", "asun koivujärvellä").
+mid-sentence, its state ("hope, arkansas") or a frame says so ("asun lahdessa",
+"lives in bath"); a town no list holds, where someone lives ("I moved to
+Ballyjamesduff", "asun koivujärvellä").
+
+Most words of most texts are ordinary and lower case: a text is walked only when one
+of its words, or a pair of them ("little rock", "worked at"), could lead to a place.
 """
 
 from __future__ import annotations
@@ -132,10 +136,6 @@ def _only_a_compound_of_words(word: Word) -> bool:
     )
 
 
-def _finnish_gazetteer(word: Word) -> bool:
-    return _finnish_gazetteer_name(word.lower)
-
-
 @lru_cache(maxsize=200_000)
 def _finnish_gazetteer_name(lowered: str) -> bool:
     """A form of a Finnish place GeoNames holds, with a case that says where ("kellossa")."""
@@ -187,7 +187,7 @@ def _is_place(words: Words, index: int, text: str) -> int:
         return length  # "lives in wick", "the bus from cork": a rare word, a town's name
     if follows(words, index, RESIDENCE_FRAMES) and word.lower not in NOT_TOWNS_AFTER_RESIDENCE:
         return length  # "grew up round battle", "lives in bath": where someone lives
-    if _finnish_gazetteer(word) and after_location_verb(words, index):
+    if _finnish_gazetteer_name(word.lower) and after_location_verb(words, index):
         return length  # "kasvoin kellossa": Kello, a village GeoNames holds
     # Also a word ("Lahti", "Hope", "Reading"): a capital mid-sentence, or a
     # Finnish frame ("asun lahdessa") says it is the place.
@@ -217,7 +217,7 @@ def _openings_of_long_places() -> frozenset[str]:
     return frozenset(openings)
 
 
-def may_open_a_long_place(lowered: list[str]) -> bool:
+def may_locate_in_pairs(lowered: list[str]) -> bool:
     """Whether two words in a row (a text's, lower-cased, in order) begin a place of several words
     ("little rock") or a work frame ("worked at"), after which any word may be one.
     Most texts hold none of the second words at all, which one set lookup says."""
@@ -239,7 +239,7 @@ def _second_words() -> frozenset[str]:
     ("little rock"): not "and" nor "i" ("Trinidad and Tobago"), which every text holds."""
     return frozenset(
         second
-        for first, second in (opening.split(" ") for opening in _openings_of_long_places())
+        for _, second in (opening.split(" ") for opening in _openings_of_long_places())
         if second not in FUNCTION_WORDS and not lexicon.is_very_common(second)
     )
 
