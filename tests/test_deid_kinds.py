@@ -168,6 +168,7 @@ def test_it_removes_every_kind_in_both_languages(kind, lang, text, secrets):
         "kävin tytön koulussa ja lasten päiväkodissa",
         "the 3 of us took the 2 kids home",
         "the dr said we live in hope, hän lähti vaan pois",
+        "äiti on mun paras ystävä ja siskoni on mun tuki",
         "a little rock hit the window, on my way home",
     ],
 )

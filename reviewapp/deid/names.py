@@ -494,7 +494,7 @@ def _named_by_who_they_are(words: Words, index: int) -> bool:
         following.lower not in _LINKING_VERBS and "(" not in words.text_between(index, index + 1)
     ):
         return False
-    if word.lower in _NOT_NAMED_BY_RELATION or word.lower in RELATIONS_EN:
+    if word.lower in _NOT_NAMED_BY_RELATION or is_relation_word(word.lower):
         return False
     if index > 0 and words[index - 1].lower in POSSESSIVES | DETERMINERS:
         return False
