@@ -299,6 +299,8 @@ WORK_FRAMES = (
     ("työnantajani", "on"),
 )
 
+# The last word of every English work frame ("worked at", "drives for", "employed by").
+WORK_PREPOSITIONS_EN = frozenset(["at", "for", "by"])
 # What follows an English work frame without naming a workplace: "work at night",
 # "work for myself", "studying at uni". Determiners and possessives stop it too.
 NOT_WORKPLACES_EN = frozenset(

@@ -26,6 +26,7 @@ from reviewapp.deid.frames import (
     POSSESSIVES,
     RELATIONS_FI,
     WORK_FRAMES,
+    WORK_PREPOSITIONS_EN,
     follows,
 )
 from reviewapp.deid.gazetteer import places
@@ -626,7 +627,7 @@ def _employer(words: Words, index: int) -> bool:
 
 
 def _english_work_frame(words: Words, index: int) -> bool:
-    return index > 0 and words[index - 1].lower in {"at", "for", "by"}
+    return index > 0 and words[index - 1].lower in WORK_PREPOSITIONS_EN
 
 
 def _may_name_a_workplace(word: Word) -> bool:
@@ -641,7 +642,7 @@ def _may_name_a_workplace(word: Word) -> bool:
 @cache
 def work_frame_leads() -> frozenset[str]:
     """The first words of the English work frames ("worked" of "worked at")."""
-    return frozenset(frame[0] for frame in WORK_FRAMES if frame[-1] in {"at", "for", "by"})
+    return frozenset(frame[0] for frame in WORK_FRAMES if frame[-1] in WORK_PREPOSITIONS_EN)
 
 
 def leads_a_work_frame(lowered: str) -> bool:

@@ -27,6 +27,7 @@ from reviewapp.deid.frames import (
     NOT_TOWNS_AFTER_RESIDENCE,
     POSSESSIVES,
     RESIDENCE_FRAMES,
+    WORK_PREPOSITIONS_EN,
     after_location_preposition,
     after_location_verb,
     follows,
@@ -225,12 +226,10 @@ def may_locate_in_pairs(lowered: list[str]) -> bool:
         return False
     openings = _openings_of_long_places()
     return any(
-        f"{a} {b}" in openings or (b in _WORK_PREPOSITIONS and organisations.leads_a_work_frame(a))
+        f"{a} {b}" in openings
+        or (b in WORK_PREPOSITIONS_EN and organisations.leads_a_work_frame(a))
         for a, b in pairwise(lowered)
     )
-
-
-_WORK_PREPOSITIONS = frozenset(["at", "for", "by"])
 
 
 @cache
