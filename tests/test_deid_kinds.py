@@ -101,6 +101,7 @@ PLANTED = {
     "DATE": [
         ("fi", "15. päivä oli viimeinen työpäivä ja synnyin -87", ["15. päivä", "-87"]),
         ("en", "we broke up on the 2nd", ["2nd"]),
+        ("en", "SEE YOU ON THE 14TH, then On The 3rd Of May", ["14TH", "3rd"]),
         (
             "fi",
             "aika on 14.9. ja toinen syyskuun 21. ja kolmas 3.10",

@@ -303,7 +303,7 @@ _COMMON_WITH_DIGITS = frozenset({"covid", "omega", "sars", "vitamin", "mp", "ps"
 
 _WEEKDAY_BEFORE = re.compile(rf"\b{_WEEKDAYS}$", I)
 _FINNISH_WEEKDAY = re.compile(r"(?:ma|ti|ke|to|pe|la|su)\b", I)
-_ON_THE = re.compile(r"(?:on\s+)?the\s+", I)
+_ON_THE = re.compile(r"(?:on\s+)?(?P<the>the)\s+", I)
 _ORDINAL = re.compile(r"\d{1,2}(?:st|nd|rd|th)", I)
 _NOT_BEFORE_A_DATE = re.compile(r"(?:[\d.,/]|\b(?:klo|kello|at)\s)$", I)
 
@@ -316,7 +316,7 @@ def _date_span(text: str, start: int, end: int, numeric: bool) -> tuple[int, int
     if not numeric and (lead := _ON_THE.match(text, start)):
         # "on the 4th of June" is "4th of June"; "on the 14th" is "the 14th".
         bare_ordinal = _ORDINAL.fullmatch(text, lead.end(), end) is not None
-        start = text.index("the", lead.start(), end) if bare_ordinal else lead.end()
+        start = lead.start("the") if bare_ordinal else lead.end()
     weekday = _WEEKDAY_BEFORE.search(text[max(0, start - 24) : start])
     # Finnish "ti 14.9." abbreviates with a dotted date; "moved to 14/9" is English.
     finnish_short = weekday and _FINNISH_WEEKDAY.match(weekday.group())
