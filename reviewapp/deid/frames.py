@@ -12,7 +12,12 @@ from __future__ import annotations
 import re
 from functools import cache, lru_cache
 
-from reviewapp.deid.lexicon import PERSON_CLASSES, finnish_readings
+from reviewapp.deid.lexicon import (
+    PERSON_CLASSES,
+    finnish_readings,
+    first_names,
+    is_english_word,
+)
 from reviewapp.deid.words import Words
 
 # "my name is Iris", "mun nimi on onni", "call me Sky"
@@ -524,18 +529,38 @@ def before_relation(words: Words, index: int) -> bool:
     following = words.after(index)
     if following is None:
         return False
-    word = words[index]
     gap = words.text_between(index, index + 1)
     if gap in ("'s ", "’s "):
         return following.lower in RELATIONS_EN | PERSONAL_THINGS_EN
-    # A Finnish genitive Voikko reads as a name ("Jukan"), not any word ending in -n ("Luin").
-    genitive_name = word.lower.endswith("n") and any(
+    return genitive_before_someone(words, index)
+
+
+def genitive_before_someone(words: Words, index: int) -> bool:
+    """A Finnish name's genitive, then a relation or "with": "Jukan äiti", "lumin isä",
+    "valon kanssa". The genitive is one Voikko reads as a name's, or a listed first
+    name's ("lumin"), not any word ending in -n ("Luin")."""
+    word, following = words[index], words.after(index)
+    if following is None or not word.lower.endswith("n"):
+        return False
+    if words.text_between(index, index + 1) != " ":
+        return False
+    genitive_name = any(
         r.word_class in PERSON_CLASSES for r in word.readings
-    )
+    ) or genitive_of_a_first_name(word.lower)
+    return genitive_name and (bool(_bases(following) & WITH_SOMEONE_FI) or _is_relation(following))
+
+
+@lru_cache(maxsize=200_000)
+def genitive_of_a_first_name(lowered: str) -> bool:
+    """A first name in the genitive: "valon" (Valo's), "lumin" (Lumi's, a form Voikko lacks)."""
+    if not lowered.endswith("n") or is_english_word(lowered):
+        return False  # "been" is not Bee's, nor "even" Eve's
     return (
-        gap == " "
-        and genitive_name
-        and bool(_bases(following) & (RELATIONS_FI | WITH_SOMEONE_FI) or _is_relation(following))
+        any(
+            r.case == "omanto" and r.base.lower() in first_names()
+            for r in finnish_readings(lowered)
+        )
+        or lowered[:-1] in first_names()
     )
 
 

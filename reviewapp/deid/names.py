@@ -32,13 +32,14 @@ from reviewapp.deid.frames import (
     NAME_INTRODUCTIONS,
     POSSESSIVES,
     RELATIONS_EN,
-    WITH_SOMEONE_FI,
     after_relation,
     before_relation,
     before_speech,
     beside_oneself,
     described_in_brackets,
     follows,
+    genitive_before_someone,
+    genitive_of_a_first_name,
     is_relation_word,
     known_from_somewhere,
     relation_follows,
@@ -395,20 +396,6 @@ def _named_by_context(words: Words, index: int) -> bool:
         or before_relation(words, index)
         or relation_follows(words, index)
         or known_from_somewhere(words, index)
-        or _genitive_before_someone(words, index)
-    )
-
-
-def _genitive_before_someone(words: Words, index: int) -> bool:
-    """A name's genitive, then a relation or "with": "lumin isä", "valon kanssa"
-    (names Voikko reads only as words, or not at all)."""
-    following = words.after(index)
-    if following is None or not words.joined(index, index + 1):
-        return False
-    return _genitive_of_a_first_name(words[index].lower) and (
-        is_relation_word(following.lower)
-        or not WITH_SOMEONE_FI.isdisjoint({r.base.lower() for r in following.readings})
-        or following.lower in WITH_SOMEONE_FI
     )
 
 
@@ -471,20 +458,6 @@ _NOT_NAMED_BY_RELATION = (
 _LINKING_VERBS = frozenset(["is", "was", "on", "oli"])
 
 
-@lru_cache(maxsize=200_000)
-def _genitive_of_a_first_name(lowered: str) -> bool:
-    """A first name in the genitive: "valon" (Valo's), "lumin" (Lumi's, a form Voikko lacks)."""
-    if not lowered.endswith("n") or lexicon.is_english_word(lowered):
-        return False  # "been" is not Bee's, nor "even" Eve's
-    return (
-        any(
-            r.case == "omanto" and r.base.lower() in lexicon.first_names()
-            for r in lexicon.finnish_readings(lowered)
-        )
-        or lowered[:-1] in lexicon.first_names()
-    )
-
-
 def _named_by_who_they_are(words: Words, index: int) -> bool:
     """Any word, said to be someone's relation: "armo on mun kummitäti", "june is my nan",
     "river (they/them)"; not "this is my mum", nor "my dog is my best friend"."""
@@ -534,7 +507,7 @@ def _is_name(words: Words, index: int) -> tuple[bool, str | None]:
     voikko_name = any(r.word_class in PERSON_CLASSES for r in word.readings)
     if not word.capitalised and not voikko_name and word.lower not in _all_names():
         # ...unless a relation or "with" follows the genitive: "lumin isä".
-        base = base if _genitive_before_someone(words, index) else None
+        base = base if genitive_before_someone(words, index) else None
     if base is not None:
         if base in NEVER_NAMES:
             return False, None
@@ -573,7 +546,7 @@ def may_name(token: str) -> bool:
     """Whether ``token`` (as written) could be, or lead to, a name anywhere in a text.
     A text of none such holds no name, and the pass over its words is skipped."""
     lowered = token.lower()
-    if _genitive_of_a_first_name(lowered):
+    if genitive_of_a_first_name(lowered):
         return True  # "lumin isä", "valon kanssa"
     if lowered in NEVER_NAMES:
         return False

@@ -285,7 +285,7 @@ def _might_locate(lowered: str) -> bool:
 
 # The last words of the work and residence frames: only after one of them can an
 # ordinary word be a workplace or a town by its frame.
-_FRAME_ENDS = frozenset(["at", "for", "by", "in", "to", "near", "round", "outside", "from"])
+_FRAME_ENDS = WORK_PREPOSITIONS_EN | frozenset(frame[-1] for frame in RESIDENCE_FRAMES)
 
 
 def _placed_by_context(words: Words, index: int) -> bool:
